@@ -1,0 +1,36 @@
+// The verbs of the `vigil` command line. Each verb has an options struct, a
+// setup function that binds its flags, and a run function that calls the
+// library; main() only dispatches.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace vigil::cli {
+
+struct ImportOptions {
+  std::string file;
+  std::string db = "vigil.db";
+  std::string source;
+  std::string format = "text";
+};
+void setup_import(CLI::App& app, ImportOptions& options);
+int run_import(const ImportOptions& options);
+
+struct ProfileOptions {
+  std::string db = "vigil.db";
+  std::string cases;
+  std::string country;
+  std::string perspective = "exploitation";
+  std::optional<int> from_year;
+  std::optional<int> to_year;
+  std::size_t top = 10;
+  std::string format = "table";
+  std::string output;
+};
+void setup_profile(CLI::App& app, ProfileOptions& options);
+int run_profile(const ProfileOptions& options);
+
+}  // namespace vigil::cli

@@ -1,0 +1,62 @@
+// `vigil`: evidence from anti-trafficking data. main() only dispatches.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+
+namespace {
+
+// Exit codes, one per error kind, so that scripts can tell bad data from a
+// broken installation.
+int exit_code(vigil::Error::Kind kind) {
+  switch (kind) {
+    case vigil::Error::Kind::input: return 1;
+    case vigil::Error::Kind::usage: return 2;
+    case vigil::Error::Kind::io: return 3;
+    case vigil::Error::Kind::store: return 4;
+    case vigil::Error::Kind::internal: return 70;
+  }
+  return 70;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "vigil: evidence from anti-trafficking data.\n"
+      "Imports victim case records (CTDC and HTCDS layouts) into a local SQLite store and\n"
+      "describes them. Run `vigil VERB --help` for each verb."};
+  app.set_version_flag("--version", std::string("vigil ") + VIGIL_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success, 1 bad input data, 2 bad options, 3 file error, 4 store error.\n"
+      "Documentation: README.md in the vigil source tree.");
+
+  vigil::cli::ImportOptions import_options;
+  vigil::cli::ProfileOptions profile_options;
+  auto* import_cmd = app.add_subcommand("import", "Import case records from a CSV file");
+  vigil::cli::setup_import(*import_cmd, import_options);
+  auto* profile_cmd = app.add_subcommand("profile", "Describe victims: counts, corridors, shares");
+  vigil::cli::setup_profile(*profile_cmd, profile_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+
+  try {
+    if (import_cmd->parsed()) return vigil::cli::run_import(import_options);
+    if (profile_cmd->parsed()) return vigil::cli::run_profile(profile_options);
+  } catch (const vigil::Error& error) {
+    fmt::print(stderr, "vigil: {}\n", error.what());
+    return exit_code(error.kind());
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "vigil: internal error: {}\n", error.what());
+    return 70;
+  }
+  return 2;
+}
