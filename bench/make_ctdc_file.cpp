@@ -473,7 +473,8 @@ class RowWriter {
     if (text.size() + 2 > sizeof(row_) - size_)
       throw std::length_error("make_ctdc_file: row too long");
     if (count_++ != 0) row_[size_++] = ',';
-    std::memcpy(row_ + size_, text.data(), text.size());
+    // An empty string_view may hold a null pointer, which memcpy must not get.
+    if (!text.empty()) std::memcpy(row_ + size_, text.data(), text.size());
     size_ += text.size();
   }
   void integer(int value) {
@@ -765,7 +766,8 @@ void write_2024(std::string& out, const Record& r, bool bad) {
 
 struct Options {
   int layout = 0;
-  long long rows = -1;
+  std::uint64_t rows = 0;
+  bool rows_given = false;
   std::uint64_t seed = 0;
   bool seed_given = false;
   bool bad_last_row = false;
@@ -811,7 +813,8 @@ Options parse_options(int argc, char** argv) {
       options.layout = parse_number<int>(arg, value());
       if (options.layout != 2018 && options.layout != 2024) usage_error("--layout: 2018 or 2024");
     } else if (arg == "--rows") {
-      options.rows = parse_number<long long>(arg, value());
+      options.rows = parse_number<std::uint64_t>(arg, value());
+      options.rows_given = true;
     } else if (arg == "--seed") {
       options.seed = parse_number<std::uint64_t>(arg, value());
       options.seed_given = true;
@@ -826,7 +829,7 @@ Options parse_options(int argc, char** argv) {
   // No defaults for what decides the content: a file must be reproducible
   // from the command line that made it.
   if (options.layout == 0) usage_error("--layout is required");
-  if (options.rows < 0) usage_error("--rows is required");
+  if (!options.rows_given) usage_error("--rows is required");
   if (!options.seed_given) usage_error("--seed is required");
   return options;
 }
@@ -868,7 +871,7 @@ int main(int argc, char** argv) {
 
   Generator generator(options.layout, options.seed);
   std::string scratch;
-  for (long long row = 0; row < options.rows; ++row) {
+  for (std::uint64_t row = 0; row < options.rows; ++row) {
     const Record record = generator.next();
     const bool bad = options.bad_last_row && row + 1 == options.rows;
     if (options.layout == 2018) {

@@ -492,7 +492,10 @@ void CaseCsvReader::State::parse_value(CaseRecord& record, const Column& column,
     parse_flag(record, field, column, value);
     return;
   }
-  if (is_missing_token(value)) {
+  // "NA" is R's missing value, but in a country column it is Namibia's
+  // alpha-2 code: the CTDC layouts write missing countries as -99 or empty.
+  const bool namibia = kind == FieldKind::country && value == "NA";
+  if (is_missing_token(value) && !namibia) {
     record.set_code(field, std::nullopt);
     return;
   }

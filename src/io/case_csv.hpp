@@ -25,7 +25,8 @@
 // only of names common to both CTDC layouts is reported as ctdc_2024.
 //
 // In every layout, a value is missing when it is empty, "-99", "NULL" or
-// "NA". Countries may be given as alpha-2 or alpha-3 codes. Flags accept
+// "NA" (except in country columns, where "NA" is Namibia). Countries may be
+// given as alpha-2 or alpha-3 codes. Flags accept
 // 0/1 and true/false. Columns that only restate others (the *Concatenated
 // text columns, RecruiterRelationship, *NotSpecified and
 // recruiterRelationUnknown, which mark the absence of information) are

@@ -111,6 +111,9 @@ struct ProfileBuilder::State {
         citizenship(country_count),
         destinations(country_count),
         exploitation(country_count) {
+    for (std::size_t slot = 0; slot < std::size(kGroups); ++slot) {
+      groups[slot] = group_fields(kGroups[slot].group);
+    }
     if (options.country && options.country->index() >= country_count) {
       throw Error(Error::Kind::usage, "profile: unknown country");
     }
@@ -154,6 +157,7 @@ struct ProfileBuilder::State {
 
   std::array<std::array<std::int64_t, kMaxCategories>, std::size(kCategoricals)> categories{};
   std::array<std::int64_t, std::size(kCategoricals)> categorical_known{};
+  std::array<std::span<const Field>, std::size(kGroups)> groups{};
   std::array<std::int64_t, kFieldCount> flag_ones{};
   std::array<std::int64_t, std::size(kGroups)> group_informed{};
   std::array<std::int64_t, 2> abduction{};  // No, Yes
@@ -198,7 +202,7 @@ void ProfileBuilder::add(const CaseRecord& record) {
       }
     }
     described = s.options.perspective == Perspective::exploitation ? exploited_in == s.target
-                                                                    : citizenship == s.target;
+                                                                   : citizenship == s.target;
   }
   if (!described) return;
 
@@ -239,17 +243,18 @@ void ProfileBuilder::add(const CaseRecord& record) {
     ++s.categorical_known[index];
   }
 
-  // Equivalent to CaseRecord::informs, computed in the same pass that counts
-  // the flags.
-  for (std::size_t index = 0; index < std::size(kGroups); ++index) {
+  // CaseRecord::informs, computed in the pass that counts the flags so that
+  // each code is read once. The branch is cheap: real flags are mostly
+  // missing or 0.
+  for (std::size_t slot = 0; slot < std::size(kGroups); ++slot) {
     bool informs = false;
-    for (const Field field : group_fields(kGroups[index].group)) {
+    for (const Field field : s.groups[slot]) {
       if (record.flag(field)) {
         ++s.flag_ones[static_cast<std::size_t>(field)];
         informs = true;
       }
     }
-    s.group_informed[index] += informs;
+    s.group_informed[slot] += informs;
   }
 
   const auto abduction = record.code(Field::abduction);
@@ -328,7 +333,8 @@ Profile ProfileBuilder::finish() const {
                          .counts = {},
                          .denominator = abduction_known,
                          .missing = s.total - abduction_known};
-  abduction.counts.push_back({"0", "No", s.abduction[0], percent_of(s.abduction[0], abduction_known)});
+  abduction.counts.push_back(
+      {"0", "No", s.abduction[0], percent_of(s.abduction[0], abduction_known)});
   abduction.counts.push_back(
       {"1", "Yes", s.abduction[1], percent_of(s.abduction[1], abduction_known)});
   profile.variables.push_back(std::move(abduction));

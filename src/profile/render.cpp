@@ -58,13 +58,11 @@ Json distribution_json(const Distribution& distribution) {
     percent[category.key] = category.percent;
     labels[category.key] = category.label;
   }
-  return Json{{"label", distribution.label},
-              {"multiple_response", distribution.multiple_response},
-              {"counts", std::move(counts)},
-              {"percent", std::move(percent)},
-              {"labels", std::move(labels)},
-              {"denominator", distribution.denominator},
-              {"missing", distribution.missing}};
+  return Json{
+      {"label", distribution.label},    {"multiple_response", distribution.multiple_response},
+      {"counts", std::move(counts)},    {"percent", std::move(percent)},
+      {"labels", std::move(labels)},    {"denominator", distribution.denominator},
+      {"missing", distribution.missing}};
 }
 
 // ---------------------------------------------------------------- CSV
@@ -72,9 +70,8 @@ Json distribution_json(const Distribution& distribution) {
 // The quoting rule of vigil::io::csv_escape, repeated here because
 // vigil_profile depends on vigil_core only.
 std::string csv_field(std::string_view field) {
-  const bool needs_quotes =
-      field.find_first_of(",\"\r\n") != std::string_view::npos ||
-      (!field.empty() && (field.front() == ' ' || field.back() == ' '));
+  const bool needs_quotes = field.find_first_of(",\"\r\n") != std::string_view::npos ||
+                            (!field.empty() && (field.front() == ' ' || field.back() == ' '));
   if (!needs_quotes) return std::string(field);
   std::string out = "\"";
   for (const char ch : field) {
@@ -189,7 +186,9 @@ void append_text_table(std::string& out, const std::vector<Column>& columns,
   for (const auto& row : rows) append_line(row);
 }
 
-std::string format_percent(double percent) { return fmt::format("{:.1f}%", percent); }
+std::string format_percent(double percent) {
+  return fmt::format("{:.1f}%", percent);
+}
 
 std::string year_window(const ProfileOptions& options) {
   if (options.from_year && options.to_year) {
@@ -275,8 +274,8 @@ std::string render_json(const Profile& profile) {
   for (const auto& [year, counts] : profile.by_year) {
     const auto key = std::to_string(year);
     by_year[key] = counts.total;
-    by_year_detail[key] = Json{
-        {"total", counts.total}, {"domestic", counts.domestic}, {"foreign", counts.foreign}};
+    by_year_detail[key] =
+        Json{{"total", counts.total}, {"domestic", counts.domestic}, {"foreign", counts.foreign}};
   }
   json["by_year"] = std::move(by_year);
   json["by_year_detail"] = std::move(by_year_detail);
@@ -313,10 +312,20 @@ std::string render_csv(const Profile& profile) {
   append_csv(out,
              {"summary", "origin_unknown", "Origin unknown", profile.origin_unknown, {}, {}, {}});
   append_csv(out, {"summary", "records_read", "Records read", profile.records_read, {}, {}, {}});
-  append_csv(out, {"summary", "excluded_unknown_year", "Excluded: year unknown",
-                   profile.excluded_unknown_year, {}, {}, {}});
-  append_csv(out, {"summary", "excluded_outside_years", "Excluded: outside the years",
-                   profile.excluded_outside_years, {}, {}, {}});
+  append_csv(out, {"summary",
+                   "excluded_unknown_year",
+                   "Excluded: year unknown",
+                   profile.excluded_unknown_year,
+                   {},
+                   {},
+                   {}});
+  append_csv(out, {"summary",
+                   "excluded_outside_years",
+                   "Excluded: outside the years",
+                   profile.excluded_outside_years,
+                   {},
+                   {},
+                   {}});
 
   const std::int64_t year_known = profile.total - profile.year_missing;
   for (const auto& [year, counts] : profile.by_year) {
@@ -359,19 +368,19 @@ std::string render_table(const Profile& profile) {
                                         ? format_percent(*profile.international_percent)
                                         : std::string("n/a");
   out += "Totals\n";
-  append_text_table(out, {{"", Align::left}, {"", Align::right}},
-                    {
-                        {"Records read", fmt::format("{}", profile.records_read)},
-                        {"Excluded, year unknown", fmt::format("{}", profile.excluded_unknown_year)},
-                        {"Excluded, outside years",
-                         fmt::format("{}", profile.excluded_outside_years)},
-                        {"Victims described", fmt::format("{}", profile.total)},
-                        {"Domestic", fmt::format("{}", profile.domestic)},
-                        {"Foreign", fmt::format("{}", profile.foreign)},
-                        {"Origin unknown", fmt::format("{}", profile.origin_unknown)},
-                        {"Domestic/foreign ratio", ratio},
-                        {"International share", international},
-                    });
+  append_text_table(
+      out, {{"", Align::left}, {"", Align::right}},
+      {
+          {"Records read", fmt::format("{}", profile.records_read)},
+          {"Excluded, year unknown", fmt::format("{}", profile.excluded_unknown_year)},
+          {"Excluded, outside years", fmt::format("{}", profile.excluded_outside_years)},
+          {"Victims described", fmt::format("{}", profile.total)},
+          {"Domestic", fmt::format("{}", profile.domestic)},
+          {"Foreign", fmt::format("{}", profile.foreign)},
+          {"Origin unknown", fmt::format("{}", profile.origin_unknown)},
+          {"Domestic/foreign ratio", ratio},
+          {"International share", international},
+      });
 
   out += "\nVictims per year\n";
   std::vector<std::vector<std::string>> years;
@@ -391,9 +400,9 @@ std::string render_table(const Profile& profile) {
   append_country_table(out, "Citizenship", profile.citizenship, options.top);
   if (options.country) {
     out += '\n';
-    append_country_table(out,
-                         fmt::format("Destinations abroad of citizens of {}", options.country->name()),
-                         profile.destinations_abroad, options.top);
+    append_country_table(
+        out, fmt::format("Destinations abroad of citizens of {}", options.country->name()),
+        profile.destinations_abroad, options.top);
   }
   // In the exploitation perspective every described victim was exploited in
   // the country itself, so the table would hold one row.

@@ -2,11 +2,24 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
+#include <cstring>
+#include <unordered_map>
 
 #include "core/error.hpp"
 
 namespace vigil::store {
+namespace {
+
+// The key is already a cryptographic digest: any 8 of its bytes are a good hash.
+struct RecordKeyHash {
+  std::size_t operator()(const RecordKey& key) const noexcept {
+    std::size_t hash = 0;
+    std::memcpy(&hash, key.data(), sizeof hash);
+    return hash;
+  }
+};
+
+}  // namespace
 
 ImportSummary import_case_stream(CaseStore& store, std::istream& in,
                                  const std::string& display_name, std::uint64_t size_hint,
@@ -17,7 +30,7 @@ ImportSummary import_case_stream(CaseStore& store, std::istream& in,
 
   auto transaction = store.begin_import(source);
   // Occurrences of each content within this import (see store.hpp).
-  std::map<RecordKey, std::int64_t> occurrences;
+  std::unordered_map<RecordKey, std::int64_t, RecordKeyHash> occurrences;
   ImportInfo info;
   info.source = source;
   info.file_name = file_name;

@@ -88,7 +88,10 @@ class SqliteImport;
 class SqliteStore final : public CaseStore {
  public:
   explicit SqliteStore(const std::string& path) : path_(path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                           // one thread per connection: no mutex needed
+                                           SQLITE_OPEN_NOMUTEX,
+                        nullptr) !=
         SQLITE_OK) {
       std::string message = fmt::format("store: cannot open {}: {}", path,
                                         db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory");

@@ -1,1 +1,172 @@
-// placeholder
+// The `vigil` command line end to end: the real binary, run as a user would.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "store/test_support.hpp"
+
+namespace {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  // Runs `vigil ARGS` in the scratch directory with stdout and stderr captured.
+  Outcome vigil(const std::string& args) {
+    const std::string out = dir_.file("stdout.txt");
+    const std::string err = dir_.file("stderr.txt");
+    const std::string command = "cd '" + dir_.file("") + "' && '" + VIGIL_BINARY + "' " + args +
+                                " >'" + out + "' 2>'" + err + "' </dev/null";
+    const int status = std::system(command.c_str());
+    Outcome run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = slurp(out);
+    run.err = slurp(err);
+    return run;
+  }
+  std::string write_file(const std::string& name, const std::string& text) {
+    const std::string path = dir_.file(name);
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+  static std::string fixture(const char* name) {
+    return std::string(VIGIL_FIXTURES_DIR) + "/" + name;
+  }
+
+  vigil::testing::ScratchDir dir_;
+};
+
+TEST_F(Cli, HelpTeachesTheVerbs) {
+  const Outcome top = vigil("--help");
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_NE(top.out.find("import"), std::string::npos);
+  EXPECT_NE(top.out.find("profile"), std::string::npos);
+  EXPECT_NE(top.out.find("Exit codes"), std::string::npos);
+  const Outcome import = vigil("import --help");
+  EXPECT_EQ(import.exit_code, 0);
+  EXPECT_NE(import.out.find("Duplicates: a record is recognised by its source"), std::string::npos);
+  EXPECT_NE(import.out.find("--source"), std::string::npos);
+  const Outcome profile = vigil("profile --help");
+  EXPECT_EQ(profile.exit_code, 0);
+  EXPECT_NE(profile.out.find("--perspective"), std::string::npos);
+  EXPECT_NE(profile.out.find("CTDC codebook"), std::string::npos);
+  EXPECT_EQ(vigil("--version").out, "vigil 0.1.0\n");
+}
+
+TEST_F(Cli, NoVerbIsAUsageError) {
+  const Outcome run = vigil("");
+  EXPECT_EQ(run.exit_code, 106);  // CLI11's RequiredError
+  EXPECT_NE(run.err.find("A subcommand is required"), std::string::npos);
+}
+
+TEST_F(Cli, ImportSummaryAndIdempotentReimport) {
+  const std::string file = fixture("ctdc2018_global.csv");
+  const Outcome first = vigil("import '" + file + "' --db cases.db");
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, file + ": layout ctdc-2018, source \"ctdc2018_global.csv\": 240 rows read, "
+                              "240 stored, 0 skipped as duplicates (store cases.db)\n");
+  EXPECT_EQ(first.err, "");  // no progress line when stderr is not a terminal
+  const Outcome again = vigil("import '" + file + "' --db cases.db --format json");
+  EXPECT_EQ(again.exit_code, 0);
+  const auto summary = nlohmann::json::parse(again.out);
+  EXPECT_EQ(summary["rows_read"], 240);
+  EXPECT_EQ(summary["rows_stored"], 0);
+  EXPECT_EQ(summary["rows_duplicate"], 240);
+  EXPECT_EQ(summary["layout"], "ctdc-2018");
+}
+
+TEST_F(Cli, BadRowFailsTheWholeImportWithFileLineColumn) {
+  ASSERT_EQ(vigil("import '" + fixture("ctdc2024_synthetic.csv") + "' --db cases.db").exit_code,
+            0);
+  const std::string bad = write_file(
+      "bad.csv", "yearOfRegistration,gender,citizenship,CountryOfExploitation\n"
+                 "2019,Woman,UZB,KAZ\n2019,Woman,UZB,KAZ\n2020,Woman,Uzbekistan,KAZ\n");
+  const Outcome run = vigil("import bad.csv --db cases.db");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err, "vigil: bad.csv:4:3: expected an ISO 3166-1 alpha-2 or alpha-3 country "
+                     "code, got \"Uzbekistan\"\n");
+  EXPECT_EQ(run.out, "");
+  (void)bad;
+  // Nothing of bad.csv reached the store: still the 300 fixture records.
+  const Outcome profile = vigil("profile --db cases.db --format json");
+  ASSERT_EQ(profile.exit_code, 0) << profile.err;
+  EXPECT_EQ(nlohmann::json::parse(profile.out)["total"], 300);
+}
+
+TEST_F(Cli, IdentifyingColumnsAreDroppedAndAnnounced) {
+  write_file("htcds.csv",
+             "prs_FirstName,prs_Birthdate,prs_Gender,prs_Nationality,CountryOfExploitation\n"
+             "CANARY-NAME,1990-01-01,Female,UZ,KZ\n");
+  const Outcome run = vigil("import htcds.csv --db cases.db");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err, "vigil: dropped identifying columns unread: prs_FirstName, prs_Birthdate\n");
+  EXPECT_EQ(run.out.find("CANARY"), std::string::npos);
+  const std::string store = slurp(dir_.file("cases.db")) + slurp(dir_.file("cases.db-wal"));
+  EXPECT_EQ(store.find("CANARY"), std::string::npos);
+  EXPECT_EQ(store.find("1990-01-01"), std::string::npos);
+}
+
+TEST_F(Cli, ProfileFormats) {
+  ASSERT_EQ(vigil("import '" + fixture("ctdc2018_global.csv") + "' --db cases.db").exit_code, 0);
+  const Outcome json = vigil("profile --db cases.db --country KAZ --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto profile = nlohmann::json::parse(json.out);
+  // Cross-checked in tests/profile/ctdc_fixtures_test.cpp with sqlite3.
+  EXPECT_EQ(profile["country"]["alpha3"], "KAZ");
+  EXPECT_EQ(profile["total"], 116);
+  EXPECT_EQ(profile["domestic"], 20);
+  EXPECT_EQ(profile["foreign"], 80);
+  EXPECT_EQ(profile["by_year"]["2009"], 13);
+  EXPECT_EQ(profile["citizenship"][0]["code"], "UZB");
+  EXPECT_EQ(profile["citizenship"][0]["count"], 31);
+  EXPECT_EQ(profile["destinations_abroad"][0]["code"], "RUS");
+  EXPECT_EQ(profile["labour_sector"]["denominator"], 10);
+  EXPECT_EQ(profile["gender"]["missing"], 4);
+
+  const Outcome csv = vigil("profile --cases '" + fixture("ctdc2018_global.csv") +
+                        "' --country KZ --format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
+            "section,key,label,count,percent,denominator,missing");
+  EXPECT_NE(csv.out.find("\nsummary,total,"), std::string::npos);
+
+  const Outcome table = vigil("profile --db cases.db --country KZ -o profile.txt");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.err, "vigil: profile written to profile.txt\n");
+  EXPECT_NE(slurp(dir_.file("profile.txt")).find("Kazakhstan"), std::string::npos);
+}
+
+TEST_F(Cli, ProfileUsageErrors) {
+  const Outcome country = vigil("profile --db cases.db --country Kazakhstan");
+  EXPECT_EQ(country.exit_code, 2);
+  EXPECT_EQ(country.err, "vigil: --country: expected an ISO 3166-1 alpha-2 or alpha-3 code such "
+                         "as KZ or KAZ, got \"Kazakhstan\"\n");
+  const Outcome years = vigil("profile --db cases.db --from 2020 --to 2010");
+  EXPECT_EQ(years.exit_code, 2);
+  EXPECT_EQ(years.err, "vigil: --from 2020 is after --to 2010\n");
+  const Outcome missing = vigil("profile --db nowhere.db");
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_EQ(missing.err, "vigil: nowhere.db: no such store; import records first (vigil import "
+                         "FILE.csv --db nowhere.db) or read a CSV file with --cases\n");
+  const Outcome both = vigil("profile --db a.db --cases '" + fixture("ctdc2018_global.csv") + "'");
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos);
+}
+
+}  // namespace

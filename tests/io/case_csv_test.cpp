@@ -156,7 +156,7 @@ TEST(CaseCsv, AcceptsSpreadsheetSpellings) {
   const std::string text =
       "yearOfRegistration,gender,ageBroad,citizenship,isForcedLabour,isSexualExploit\n"
       "2019.0,female,18-20,kaz,TRUE,false\n"
-      " 2018 , Man ,21\xE2\x80\x93" "23,NA,1.0,0.0\n";
+      " 2018 , Man ,21\xE2\x80\x93" "23,NULL,1.0,0.0\n";
   const auto records = read_all(text);
   ASSERT_EQ(records.size(), 2U);
   EXPECT_EQ(records[0].year(), 2019);
@@ -167,6 +167,15 @@ TEST(CaseCsv, AcceptsSpreadsheetSpellings) {
   EXPECT_EQ(records[1].year(), 2018);
   EXPECT_EQ(records[1].get<AgeBand>(Field::age_band), AgeBand::age_21_23);
   EXPECT_FALSE(records[1].citizenship());
+}
+
+// In a country column "NA" is Namibia (alpha-2), not R's missing value.
+TEST(CaseCsv, NaInACountryColumnIsNamibia) {
+  const auto records = read_all("citizenship,CountryOfExploitation,gender\nNA,-99,NA\n");
+  ASSERT_EQ(records.size(), 1U);
+  EXPECT_EQ(records[0].citizenship()->alpha3(), "NAM");
+  EXPECT_FALSE(records[0].country_of_exploitation());
+  EXPECT_TRUE(records[0].is_missing(Field::gender));
 }
 
 // Every validation error, with its exact message.

@@ -25,18 +25,28 @@ std::atomic<bool> g_count_allocations{false};
 std::atomic<long> g_allocations{0};
 }  // namespace
 
-void* operator new(std::size_t size) {
+[[gnu::noinline]] void* operator new(std::size_t size) {
   if (g_count_allocations.load(std::memory_order_relaxed)) ++g_allocations;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](std::size_t size) { return ::operator new(size); }
-// Out of line, or GCC inlines the free() into callers and takes it for a
-// mismatch with the (replaced) operator new.
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void* operator new[](std::size_t size) {
+  return ::operator new(size);
+}
+// All out of line, or GCC inlines malloc() and free() into callers and takes
+// them for a mismatch with operator new and delete.
+[[gnu::noinline]] void operator delete(void* p) noexcept {
+  std::free(p);
+}
+[[gnu::noinline]] void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace vigil::profile {
 namespace {
@@ -49,7 +59,9 @@ std::int16_t country_code(std::string_view code) {
   return static_cast<std::int16_t>(country->index());
 }
 
-CountryCode country(std::string_view code) { return *find_country(code); }
+CountryCode country(std::string_view code) {
+  return *find_country(code);
+}
 
 // A record with a year and two countries, each possibly unknown ("" or 0).
 CaseRecord person(int year, std::string_view citizenship, std::string_view exploited_in) {
@@ -64,7 +76,8 @@ CaseRecord person(int year, std::string_view citizenship, std::string_view explo
 
 const Distribution& variable(const Profile& profile, std::string_view name) {
   const auto found = std::ranges::find(profile.variables, name, &Distribution::name);
-  if (found == profile.variables.end()) throw std::runtime_error("no variable " + std::string(name));
+  if (found == profile.variables.end())
+    throw std::runtime_error("no variable " + std::string(name));
   return *found;
 }
 
@@ -457,7 +470,8 @@ TEST(ProfileTest, FlagGroupsUseTheInformedDenominator) {
   std::vector<CaseRecord> zeros(2);
   zeros[0].set_code(Field::means_threats, 0);
   zeros[1].set_code(Field::means_threats, 1);
-  const auto& means = variable(compute_profile(zeros, {}), "means_of_control");
+  const auto zero_profile = compute_profile(zeros, {});
+  const auto& means = variable(zero_profile, "means_of_control");
   EXPECT_EQ(means.denominator, 1);
   EXPECT_EQ(means.missing, 1);
   EXPECT_DOUBLE_EQ(category(means, "means_threats").percent, 100.0);
@@ -558,9 +572,10 @@ TEST(ProfileTest, BuilderStreamsAndMoves) {
 }
 
 // 250,000 records, the size of a national register pooled over years, must
-// be counted without a single allocation and quickly. The time bound is
-// loose enough for a debug or sanitizer build; a release build takes a few
-// milliseconds.
+// be counted without a single allocation, quickly, and as a naive count over
+// the same records says. The time bound only catches gross regressions (it
+// must hold on a loaded machine and in a debug or sanitizer build); a release
+// build on an idle machine takes a few milliseconds.
 TEST(ProfileTest, AddNeverAllocatesAndIsFast) {
   const std::int16_t countries[] = {country_code("KZ"), country_code("UZ"), country_code("KG"),
                                     country_code("TJ"), country_code("RU")};
@@ -571,10 +586,8 @@ TEST(ProfileTest, AddNeverAllocatesAndIsFast) {
     record.set_code(Field::citizenship, countries[i % 5]);
     if (i % 11 != 0) record.set_code(Field::country_of_exploitation, countries[(i / 5) % 5]);
     record.set_code(Field::gender, static_cast<std::int16_t>(i % 3));
-    record.set_code(Field::age_band, static_cast<std::int16_t>(i % 9));
     record.set_code(Field::forced_labour, static_cast<std::int16_t>(i % 2));
-    record.set_code(Field::labour_construction, static_cast<std::int16_t>(i % 4 == 0));
-    record.set_code(Field::means_threats, static_cast<std::int16_t>(i % 3 == 0));
+    if (i % 7 == 0) record.set_code(Field::sexual_exploitation, 1);
     record.set_code(Field::abduction, static_cast<std::int16_t>(i % 2));
   }
   ProfileOptions options = kazakhstan();
@@ -587,26 +600,42 @@ TEST(ProfileTest, AddNeverAllocatesAndIsFast) {
   for (const auto& record : records) builder.add(record);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   g_count_allocations = false;
-
   EXPECT_EQ(g_allocations.load(), 0);
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 250);
+#ifdef NDEBUG
+  constexpr long kBoundMs = 100;
+#else
+  constexpr long kBoundMs = 1000;
+#endif
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), kBoundMs);
+
+  std::int64_t unknown_year = 0, outside = 0, total = 0, domestic = 0, foreign = 0;
+  std::int64_t forced_labour = 0, informed = 0;
+  for (const auto& record : records) {
+    const auto year = record.year();
+    if (!year) {
+      ++unknown_year;
+    } else if (*year < 2012) {
+      ++outside;
+    } else if (record.country_of_exploitation() == country("KZ")) {
+      ++total;
+      domestic += record.citizenship() == country("KZ");
+      foreign += record.citizenship() != country("KZ");
+      forced_labour += record.flag(Field::forced_labour);
+      informed += record.informs(FlagGroup::exploitation_type);
+    }
+  }
   const auto profile = builder.finish();
   EXPECT_EQ(profile.records_read, 250'000);
-  EXPECT_EQ(profile.records_read, profile.excluded_unknown_year +
-                                      profile.excluded_outside_years + profile.total +
-                                      [&] {
-                                        // In the window but exploited elsewhere.
-                                        std::int64_t elsewhere = 0;
-                                        for (std::size_t i = 0; i < records.size(); ++i) {
-                                          const auto year = records[i].year();
-                                          if (!year || *year < 2012) continue;
-                                          if (records[i].country_of_exploitation() !=
-                                              country("KZ")) {
-                                            ++elsewhere;
-                                          }
-                                        }
-                                        return elsewhere;
-                                      }());
+  EXPECT_EQ(profile.excluded_unknown_year, unknown_year);
+  EXPECT_EQ(profile.excluded_outside_years, outside);
+  EXPECT_EQ(profile.total, total);
+  EXPECT_EQ(profile.domestic, domestic);
+  EXPECT_EQ(profile.foreign, foreign);
+  EXPECT_EQ(profile.origin_unknown, 0);
+  const auto& types = variable(profile, "exploitation_type");
+  EXPECT_EQ(types.denominator, informed);
+  EXPECT_EQ(category(types, "forced_labour").count, forced_labour);
+  EXPECT_GT(total, 0);
 }
 
 // ---------------------------------------------------------------- rendering
@@ -752,16 +781,19 @@ TEST(ProfileRenderTest, CsvRows) {
   EXPECT_TRUE(has_line(csv, "destinations_abroad,TUR,Türkiye,1,33.333333333333336,3,1"));
   EXPECT_TRUE(has_line(csv, "exploitation_countries,KAZ,Kazakhstan,6,100,6,0"));
   EXPECT_TRUE(has_line(csv, "gender,Woman,Woman,3,75,4,2"));
-  EXPECT_TRUE(has_line(csv, "gender,Trans/Transgender/NonConforming,"
-                            "Trans/Transgender/NonConforming,0,0,4,2"));
+  EXPECT_TRUE(has_line(csv,
+                       "gender,Trans/Transgender/NonConforming,"
+                       "Trans/Transgender/NonConforming,0,0,4,2"));
   EXPECT_TRUE(has_line(csv, "abduction,1,Yes,0,0,0,6"));
   // Labels with commas are quoted, so that every line has seven columns.
-  EXPECT_TRUE(has_line(csv, "means_of_control,means_abuse,"
-                            "\"Psychological, physical and/or sexual abuse\",0,0,0,6"));
+  EXPECT_TRUE(has_line(csv,
+                       "means_of_control,means_abuse,"
+                       "\"Psychological, physical and/or sexual abuse\",0,0,0,6"));
   for (const auto& line : lines) EXPECT_EQ(csv_columns(line), 7u) << line;
   // 1 header + 7 summary + 2 years + 4 + 2 + 1 country rows + categories.
   std::size_t categories = 0;
-  for (const auto& distribution : compute_profile({}, {}).variables) {
+  const auto empty = compute_profile({}, {});
+  for (const auto& distribution : empty.variables) {
     categories += distribution.counts.size();
   }
   EXPECT_EQ(lines.size(), 1 + 7 + 2 + 4 + 2 + 1 + categories);
