@@ -90,7 +90,10 @@ struct YearCount {
 
 struct Profile {
   ProfileOptions options;
-  std::int64_t records_read = 0;            // every record offered to the builder
+  // Counted over every record offered, before the country is selected, so
+  // that records_read = excluded_unknown_year + excluded_outside_years +
+  // the records in the window (of any country).
+  std::int64_t records_read = 0;
   std::int64_t excluded_unknown_year = 0;   // left out by the year window for lack of a year
   std::int64_t excluded_outside_years = 0;  // left out by the year window
   // The described victims: exploited in the country (or its citizens, in the

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <new>
 #include <nlohmann/json.hpp>
@@ -572,11 +571,9 @@ TEST(ProfileTest, BuilderStreamsAndMoves) {
 }
 
 // 250,000 records, the size of a national register pooled over years, must
-// be counted without a single allocation, quickly, and as a naive count over
-// the same records says. The time bound only catches gross regressions (it
-// must hold on a loaded machine and in a debug or sanitizer build); a release
-// build on an idle machine takes a few milliseconds.
-TEST(ProfileTest, AddNeverAllocatesAndIsFast) {
+// be counted without a single allocation, and as a naive count over the same
+// records says. (Speed is measured in bench/, not asserted here.)
+TEST(ProfileTest, AddNeverAllocatesAndAgreesWithANaiveCount) {
   const std::int16_t countries[] = {country_code("KZ"), country_code("UZ"), country_code("KG"),
                                     country_code("TJ"), country_code("RU")};
   std::vector<CaseRecord> records(250'000);
@@ -596,17 +593,9 @@ TEST(ProfileTest, AddNeverAllocatesAndIsFast) {
 
   g_allocations = 0;
   g_count_allocations = true;
-  const auto start = std::chrono::steady_clock::now();
   for (const auto& record : records) builder.add(record);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
   g_count_allocations = false;
   EXPECT_EQ(g_allocations.load(), 0);
-#ifdef NDEBUG
-  constexpr long kBoundMs = 100;
-#else
-  constexpr long kBoundMs = 1000;
-#endif
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), kBoundMs);
 
   std::int64_t unknown_year = 0, outside = 0, total = 0, domestic = 0, foreign = 0;
   std::int64_t forced_labour = 0, informed = 0;
