@@ -41,8 +41,7 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   for (const auto& entry : doc.at("3166-1")) {
     Row row{entry.at("alpha_2"), entry.at("alpha_3"), entry.at("numeric"),
-            entry.value("common_name", entry.at("name").get<std::string>()),
-            entry.at("name")};
+            entry.value("common_name", entry.at("name").get<std::string>()), entry.at("name")};
     rows.push_back(std::move(row));
   }
   // Sorted by alpha-3 so that a country's index is stable for a given

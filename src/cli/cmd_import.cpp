@@ -1,6 +1,7 @@
 // `vigil import FILE.csv`: the CLI binding of store/import.hpp.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -70,10 +71,11 @@ int run_import(const ImportOptions& options) {
     fmt::print(stderr, "vigil: ignored columns vigil does not know: {}\n",
                fmt::join(summary.ignored_columns, ", "));
   }
-  fmt::print("{}: layout {}, source \"{}\": {} rows read, {} stored, {} skipped as duplicates "
-             "(store {})\n",
-             options.file, info.layout, info.source, info.rows_read, info.rows_stored,
-             info.rows_duplicate, options.db);
+  fmt::print(
+      "{}: layout {}, source \"{}\": {} rows read, {} stored, {} skipped as duplicates "
+      "(store {})\n",
+      options.file, info.layout, info.source, info.rows_read, info.rows_stored, info.rows_duplicate,
+      options.db);
   return 0;
 }
 

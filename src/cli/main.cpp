@@ -13,11 +13,16 @@ namespace {
 // broken installation.
 int exit_code(vigil::Error::Kind kind) {
   switch (kind) {
-    case vigil::Error::Kind::input: return 1;
-    case vigil::Error::Kind::usage: return 2;
-    case vigil::Error::Kind::io: return 3;
-    case vigil::Error::Kind::store: return 4;
-    case vigil::Error::Kind::internal: return 70;
+    case vigil::Error::Kind::input:
+      return 1;
+    case vigil::Error::Kind::usage:
+      return 2;
+    case vigil::Error::Kind::io:
+      return 3;
+    case vigil::Error::Kind::store:
+      return 4;
+    case vigil::Error::Kind::internal:
+      return 70;
   }
   return 70;
 }

@@ -10,7 +10,9 @@ namespace vigil::cli {
 ProgressLine::ProgressLine(std::string label)
     : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1) {}
 
-ProgressLine::~ProgressLine() { finish(); }
+ProgressLine::~ProgressLine() {
+  finish();
+}
 
 void ProgressLine::update(std::uint64_t done, std::uint64_t total) {
   if (!enabled_) return;

@@ -31,13 +31,11 @@ constexpr FieldInfo kFields[] = {
     {forced_labour, "forced_labour", "Forced labour", K::flag, G::exploitation_type},
     {sexual_exploitation, "sexual_exploitation", "Sexual exploitation", K::flag,
      G::exploitation_type},
-    {other_exploitation, "other_exploitation", "Other exploitation", K::flag,
-     G::exploitation_type},
+    {other_exploitation, "other_exploitation", "Other exploitation", K::flag, G::exploitation_type},
     {sex_and_labour, "sex_and_labour", "Sexual and labour exploitation", K::flag,
      G::exploitation_type},
     {forced_marriage, "forced_marriage", "Forced marriage", K::flag, G::exploitation_type},
-    {forced_military, "forced_military", "Forced military service", K::flag,
-     G::exploitation_type},
+    {forced_military, "forced_military", "Forced military service", K::flag, G::exploitation_type},
     {organ_removal, "organ_removal", "Organ removal", K::flag, G::exploitation_type},
     {slavery_and_practices, "slavery_and_practices", "Slavery and similar practices", K::flag,
      G::exploitation_type},
@@ -59,8 +57,8 @@ constexpr FieldInfo kFields[] = {
     {sex_pornography, "sex_pornography", "Pornography", K::flag, G::sexual_exploitation},
     {sex_remote_interactive_services, "sex_remote_interactive_services",
      "Remote interactive services", K::flag, G::sexual_exploitation},
-    {sex_private_sexual_services, "sex_private_sexual_services", "Private sexual services",
-     K::flag, G::sexual_exploitation},
+    {sex_private_sexual_services, "sex_private_sexual_services", "Private sexual services", K::flag,
+     G::sexual_exploitation},
     {sex_other, "sex_other", "Other sexual exploitation", K::flag, G::sexual_exploitation},
     {means_debt_bondage_earnings, "means_debt_bondage_earnings",
      "Debt bondage and/or withheld wages", K::flag, G::means_of_control},
@@ -68,15 +66,13 @@ constexpr FieldInfo kFields[] = {
      G::means_of_control},
     {means_abuse, "means_abuse", "Psychological, physical and/or sexual abuse", K::flag,
      G::means_of_control},
-    {means_false_promises, "means_false_promises", "False promises", K::flag,
-     G::means_of_control},
+    {means_false_promises, "means_false_promises", "False promises", K::flag, G::means_of_control},
     {means_drugs_alcohol, "means_drugs_alcohol", "Psychoactive substances", K::flag,
      G::means_of_control},
     {means_deny_basic_needs, "means_deny_basic_needs",
-     "Restricts finance, movement, medical care and/or necessities", K::flag,
+     "Restricts finance, movement, medical care and/or necessities", K::flag, G::means_of_control},
+    {means_excessive_work_hours, "means_excessive_work_hours", "Excessive working hours", K::flag,
      G::means_of_control},
-    {means_excessive_work_hours, "means_excessive_work_hours", "Excessive working hours",
-     K::flag, G::means_of_control},
     {means_withhold_documents, "means_withhold_documents", "Withholds documents", K::flag,
      G::means_of_control},
     {means_other, "means_other", "Other means of control", K::flag, G::means_of_control},
@@ -93,16 +89,15 @@ constexpr FieldInfo kFields[] = {
     {control_sexual_abuse, "control_sexual_abuse", "Sexual abuse", K::flag, G::control_detail},
     {control_false_promises, "control_false_promises", "False promises", K::flag,
      G::control_detail},
-    {control_psychoactive_substances, "control_psychoactive_substances",
-     "Psychoactive substances", K::flag, G::control_detail},
+    {control_psychoactive_substances, "control_psychoactive_substances", "Psychoactive substances",
+     K::flag, G::control_detail},
     {control_restricts_movement, "control_restricts_movement", "Restricts movement", K::flag,
      G::control_detail},
-    {control_restricts_medical_care, "control_restricts_medical_care",
-     "Restricts medical care", K::flag, G::control_detail},
-    {control_excessive_working_hours, "control_excessive_working_hours",
-     "Excessive working hours", K::flag, G::control_detail},
-    {control_uses_children, "control_uses_children", "Uses children", K::flag,
-     G::control_detail},
+    {control_restricts_medical_care, "control_restricts_medical_care", "Restricts medical care",
+     K::flag, G::control_detail},
+    {control_excessive_working_hours, "control_excessive_working_hours", "Excessive working hours",
+     K::flag, G::control_detail},
+    {control_uses_children, "control_uses_children", "Uses children", K::flag, G::control_detail},
     {control_threat_of_law_enforcement, "control_threat_of_law_enforcement",
      "Threat of law enforcement", K::flag, G::control_detail},
     {control_withholds_necessities, "control_withholds_necessities", "Withholds necessities",
@@ -127,21 +122,24 @@ constexpr bool fields_in_order() {
 }
 static_assert(fields_in_order(), "kFields must follow the order of enum Field");
 
-constexpr Field kExploitation[] = {forced_labour,   sexual_exploitation, other_exploitation,
-                                   sex_and_labour,  forced_marriage,     forced_military,
-                                   organ_removal,   slavery_and_practices};
-constexpr Field kLabour[] = {labour_agriculture,        labour_aquafarming,
-                             labour_begging,            labour_construction,
-                             labour_domestic_work,      labour_hospitality,
-                             labour_illicit_activities, labour_manufacturing,
-                             labour_mining_or_drilling, labour_peddling,
-                             labour_transportation,     labour_other};
+constexpr Field kExploitation[] = {forced_labour,  sexual_exploitation,  other_exploitation,
+                                   sex_and_labour, forced_marriage,      forced_military,
+                                   organ_removal,  slavery_and_practices};
+constexpr Field kLabour[] = {
+    labour_agriculture,        labour_aquafarming,    labour_begging,
+    labour_construction,       labour_domestic_work,  labour_hospitality,
+    labour_illicit_activities, labour_manufacturing,  labour_mining_or_drilling,
+    labour_peddling,           labour_transportation, labour_other};
 constexpr Field kSex[] = {sex_prostitution, sex_pornography, sex_remote_interactive_services,
                           sex_private_sexual_services, sex_other};
-constexpr Field kMeans[] = {means_debt_bondage_earnings, means_threats,
-                            means_abuse,                 means_false_promises,
-                            means_drugs_alcohol,         means_deny_basic_needs,
-                            means_excessive_work_hours,  means_withhold_documents,
+constexpr Field kMeans[] = {means_debt_bondage_earnings,
+                            means_threats,
+                            means_abuse,
+                            means_false_promises,
+                            means_drugs_alcohol,
+                            means_deny_basic_needs,
+                            means_excessive_work_hours,
+                            means_withhold_documents,
                             means_other};
 constexpr Field kControl[] = {control_debt_bondage,
                               control_takes_earnings,
@@ -189,14 +187,21 @@ constexpr std::string_view kFlagLabels[] = {"0", "1"};
 
 std::span<const std::string_view> labels_of(FieldKind kind) {
   switch (kind) {
-    case K::data_source: return kDataSourceLabels;
-    case K::gender: return kGenderLabels;
-    case K::age_band: return kAgeLabels;
-    case K::majority_status: return kMajorityLabels;
-    case K::trafficking_duration: return kDurationLabels;
-    case K::flag: return kFlagLabels;
+    case K::data_source:
+      return kDataSourceLabels;
+    case K::gender:
+      return kGenderLabels;
+    case K::age_band:
+      return kAgeLabels;
+    case K::majority_status:
+      return kMajorityLabels;
+    case K::trafficking_duration:
+      return kDurationLabels;
+    case K::flag:
+      return kFlagLabels;
     case K::year:
-    case K::country: return {};
+    case K::country:
+      return {};
   }
   return {};
 }
@@ -213,34 +218,54 @@ const std::vector<std::string>& year_labels() {
 
 }  // namespace
 
-std::span<const FieldInfo> case_fields() { return kFields; }
+std::span<const FieldInfo> case_fields() {
+  return kFields;
+}
 
-const FieldInfo& field_info(Field field) { return kFields[static_cast<std::size_t>(field)]; }
+const FieldInfo& field_info(Field field) {
+  return kFields[static_cast<std::size_t>(field)];
+}
 
 std::span<const Field> group_fields(FlagGroup group) {
   switch (group) {
-    case G::exploitation_type: return kExploitation;
-    case G::labour_sector: return kLabour;
-    case G::sexual_exploitation: return kSex;
-    case G::means_of_control: return kMeans;
-    case G::control_detail: return kControl;
-    case G::recruiter_relation: return kRecruiter;
-    case G::abduction: return kAbduction;
-    case G::none: return {};
+    case G::exploitation_type:
+      return kExploitation;
+    case G::labour_sector:
+      return kLabour;
+    case G::sexual_exploitation:
+      return kSex;
+    case G::means_of_control:
+      return kMeans;
+    case G::control_detail:
+      return kControl;
+    case G::recruiter_relation:
+      return kRecruiter;
+    case G::abduction:
+      return kAbduction;
+    case G::none:
+      return {};
   }
   return {};
 }
 
 std::string_view group_name(FlagGroup group) {
   switch (group) {
-    case G::exploitation_type: return "exploitation_type";
-    case G::labour_sector: return "labour_sector";
-    case G::sexual_exploitation: return "sexual_exploitation_type";
-    case G::means_of_control: return "means_of_control";
-    case G::control_detail: return "means_of_control_detail";
-    case G::recruiter_relation: return "recruiter_relation";
-    case G::abduction: return "abduction";
-    case G::none: return "";
+    case G::exploitation_type:
+      return "exploitation_type";
+    case G::labour_sector:
+      return "labour_sector";
+    case G::sexual_exploitation:
+      return "sexual_exploitation_type";
+    case G::means_of_control:
+      return "means_of_control";
+    case G::control_detail:
+      return "means_of_control_detail";
+    case G::recruiter_relation:
+      return "recruiter_relation";
+    case G::abduction:
+      return "abduction";
+    case G::none:
+      return "";
   }
   return "";
 }
@@ -292,16 +317,26 @@ bool CaseRecord::informs(FlagGroup group) const {
 
 std::span<const Field> merged_means_parts(Field merged) {
   switch (merged) {
-    case means_debt_bondage_earnings: return kDebtParts;
-    case means_threats: return kThreatParts;
-    case means_abuse: return kAbuseParts;
-    case means_false_promises: return kFalsePromiseParts;
-    case means_drugs_alcohol: return kDrugParts;
-    case means_deny_basic_needs: return kBasicNeedsParts;
-    case means_excessive_work_hours: return kWorkHourParts;
-    case means_withhold_documents: return kDocumentParts;
-    case means_other: return kOtherParts;
-    default: return {};
+    case means_debt_bondage_earnings:
+      return kDebtParts;
+    case means_threats:
+      return kThreatParts;
+    case means_abuse:
+      return kAbuseParts;
+    case means_false_promises:
+      return kFalsePromiseParts;
+    case means_drugs_alcohol:
+      return kDrugParts;
+    case means_deny_basic_needs:
+      return kBasicNeedsParts;
+    case means_excessive_work_hours:
+      return kWorkHourParts;
+    case means_withhold_documents:
+      return kDocumentParts;
+    case means_other:
+      return kOtherParts;
+    default:
+      return {};
   }
 }
 

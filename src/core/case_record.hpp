@@ -66,14 +66,14 @@ enum class FieldKind : std::uint8_t {
 // Groups of yes/no flags. CTDC's percentage rule (codebook section 6) applies
 // per group: the denominator is the records with information on the group.
 enum class FlagGroup : std::uint8_t {
-  none,                // a scalar field
-  exploitation_type,   // isForcedLabour, isSexualExploit, ...
-  labour_sector,       // typeOfLabour*
-  sexual_exploitation, // typeOfSex*
-  means_of_control,    // the 2024 merged means (meansDebtBondageEarnings ...)
-  control_detail,      // the 2018 fine-grained meansOfControl* flags
-  recruiter_relation,  // recruiterRelation*
-  abduction,           // isAbduction (a group of one)
+  none,                 // a scalar field
+  exploitation_type,    // isForcedLabour, isSexualExploit, ...
+  labour_sector,        // typeOfLabour*
+  sexual_exploitation,  // typeOfSex*
+  means_of_control,     // the 2024 merged means (meansDebtBondageEarnings ...)
+  control_detail,       // the 2018 fine-grained meansOfControl* flags
+  recruiter_relation,   // recruiterRelation*
+  abduction,            // isAbduction (a group of one)
 };
 
 enum class Field : std::uint8_t {

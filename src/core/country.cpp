@@ -22,21 +22,29 @@ struct Alpha2Index {
   }
 };
 
-char ascii_upper(char ch) { return (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch; }
-bool is_ascii_letter(char ch) { return ascii_upper(ch) >= 'A' && ascii_upper(ch) <= 'Z'; }
+char ascii_upper(char ch) {
+  return (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
+}
+bool is_ascii_letter(char ch) {
+  return ascii_upper(ch) >= 'A' && ascii_upper(ch) <= 'Z';
+}
 
 }  // namespace
 
-const Country& CountryCode::info() const { return kCountries[index_]; }
+const Country& CountryCode::info() const {
+  return kCountries[index_];
+}
 
-std::span<const Country> all_countries() { return kCountries; }
+std::span<const Country> all_countries() {
+  return kCountries;
+}
 
 std::optional<CountryCode> find_country(std::string_view code) {
   if (code.size() == 2) {
     if (!is_ascii_letter(code[0]) || !is_ascii_letter(code[1])) return std::nullopt;
     static const Alpha2Index index;
-    const auto slot = index.by_letters[static_cast<std::size_t>(
-        (ascii_upper(code[0]) - 'A') * 26 + (ascii_upper(code[1]) - 'A'))];
+    const auto slot = index.by_letters[static_cast<std::size_t>((ascii_upper(code[0]) - 'A') * 26 +
+                                                                (ascii_upper(code[1]) - 'A'))];
     if (slot == 0) return std::nullopt;
     return CountryCode(static_cast<std::uint16_t>(slot - 1));
   }

@@ -15,10 +15,10 @@
 namespace vigil {
 
 struct Country {
-  std::string_view alpha2;  // "KZ"
-  std::string_view alpha3;  // "KAZ"
-  std::string_view numeric; // "398"
-  std::string_view name;    // the common short name, "Kazakhstan", "Bolivia"
+  std::string_view alpha2;    // "KZ"
+  std::string_view alpha3;    // "KAZ"
+  std::string_view numeric;   // "398"
+  std::string_view name;      // the common short name, "Kazakhstan", "Bolivia"
   std::string_view iso_name;  // the ISO short name, "Bolivia, Plurinational State of"
 };
 

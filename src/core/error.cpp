@@ -29,10 +29,10 @@ std::string truncate_utf8(std::string_view text, std::size_t max_chars) {
 }
 
 Error input_error(const SourcePosition& where, std::string_view expected, std::string_view got) {
-  return Error(Error::Kind::input,
-               fmt::format("{}: expected {}, got \"{}\"", prefix(where), expected,
-                           truncate_utf8(got, 40)),
-               where);
+  return Error(
+      Error::Kind::input,
+      fmt::format("{}: expected {}, got \"{}\"", prefix(where), expected, truncate_utf8(got, 40)),
+      where);
 }
 
 Error input_error(const SourcePosition& where, std::string_view message) {

@@ -1,9 +1,10 @@
 #include "io/case_csv.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <fmt/format.h>
 #include <optional>
 
 #include "core/error.hpp"
@@ -18,11 +19,11 @@ using enum Field;
 enum class Origin { common, ctdc_2018, ctdc_2024, htcds };
 
 enum class Action {
-  value,         // parse by the field's kind and store
-  flag_unstored, // a 0/1 flag that marks absent information: validate only
-  text_unstored, // a text column restating others: accept as is
-  multiselect,   // an HTCDS multi-select picklist filling a group of flags
-  identifying,   // a name, birth date, contact: drop unread
+  value,          // parse by the field's kind and store
+  flag_unstored,  // a 0/1 flag that marks absent information: validate only
+  text_unstored,  // a text column restating others: accept as is
+  multiselect,    // an HTCDS multi-select picklist filling a group of flags
+  identifying,    // a name, birth date, contact: drop unread
 };
 
 enum class Picklist { none, control, labour, sex, recruitment };
@@ -107,11 +108,9 @@ constexpr ColumnSpec kColumns[] = {
     {"typeOfLabourConstruction", Origin::common, Action::value, labour_construction},
     {"typeOfLabourDomesticWork", Origin::common, Action::value, labour_domestic_work},
     {"typeOfLabourHospitality", Origin::common, Action::value, labour_hospitality},
-    {"typeOfLabourIllicitActivities", Origin::ctdc_2018, Action::value,
-     labour_illicit_activities},
+    {"typeOfLabourIllicitActivities", Origin::ctdc_2018, Action::value, labour_illicit_activities},
     {"typeOfLabourManufacturing", Origin::ctdc_2018, Action::value, labour_manufacturing},
-    {"typeOfLabourMiningOrDrilling", Origin::ctdc_2018, Action::value,
-     labour_mining_or_drilling},
+    {"typeOfLabourMiningOrDrilling", Origin::ctdc_2018, Action::value, labour_mining_or_drilling},
     {"typeOfLabourPeddling", Origin::ctdc_2018, Action::value, labour_peddling},
     {"typeOfLabourTransportation", Origin::ctdc_2018, Action::value, labour_transportation},
     {"typeOfLabourOther", Origin::common, Action::value, labour_other},
@@ -129,8 +128,7 @@ constexpr ColumnSpec kColumns[] = {
     // Recruitment.
     {"isAbduction", Origin::ctdc_2018, Action::value, abduction},
     {"RecruiterRelationship", Origin::ctdc_2018, Action::text_unstored, kNoField},
-    {"recruiterRelationIntimatePartner", Origin::common, Action::value,
-     recruiter_intimate_partner},
+    {"recruiterRelationIntimatePartner", Origin::common, Action::value, recruiter_intimate_partner},
     {"recruiterRelationFriend", Origin::common, Action::value, recruiter_friend},
     {"recruiterRelationFamily", Origin::common, Action::value, recruiter_family},
     {"recruiterRelationOther", Origin::common, Action::value, recruiter_other},
@@ -232,34 +230,43 @@ constexpr PicklistValue kRecruitmentValues[] = {
 
 std::span<const PicklistValue> picklist_values(Picklist picklist) {
   switch (picklist) {
-    case Picklist::control: return kControlValues;
-    case Picklist::labour: return kLabourValues;
-    case Picklist::sex: return kSexValues;
-    case Picklist::recruitment: return kRecruitmentValues;
-    case Picklist::none: return {};
+    case Picklist::control:
+      return kControlValues;
+    case Picklist::labour:
+      return kLabourValues;
+    case Picklist::sex:
+      return kSexValues;
+    case Picklist::recruitment:
+      return kRecruitmentValues;
+    case Picklist::none:
+      return {};
   }
   return {};
 }
 
 std::string_view picklist_expectation(Picklist picklist) {
   switch (picklist) {
-    case Picklist::control: return "HTCDS MethodsOfControl value names (DebtBondage, Threats, ...)";
+    case Picklist::control:
+      return "HTCDS MethodsOfControl value names (DebtBondage, Threats, ...)";
     case Picklist::labour:
       return "HTCDS TypeOfLabourExploitation value names (Agriculture, Construction, ...)";
     case Picklist::sex:
       return "HTCDS TypeOfSexExploitation value names (Prostitution, Pornography, ...)";
     case Picklist::recruitment:
       return "HTCDS MethodOfRecruitment values (Abduction, Job offer/advertisement, ...)";
-    case Picklist::none: return "";
+    case Picklist::none:
+      return "";
   }
   return "";
 }
 
-char lower(char ch) { return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + 32) : ch; }
+char lower(char ch) {
+  return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + 32) : ch;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 bool istarts_with(std::string_view text, std::string_view prefix) {
@@ -332,9 +339,12 @@ struct Column {
 
 std::string_view layout_name(CaseLayout layout) {
   switch (layout) {
-    case CaseLayout::ctdc_2018: return "ctdc-2018";
-    case CaseLayout::ctdc_2024: return "ctdc-2024";
-    case CaseLayout::htcds: return "htcds";
+    case CaseLayout::ctdc_2018:
+      return "ctdc-2018";
+    case CaseLayout::ctdc_2024:
+      return "ctdc-2024";
+    case CaseLayout::htcds:
+      return "htcds";
   }
   return "";
 }
@@ -367,8 +377,9 @@ struct CaseCsvReader::State {
 
 void CaseCsvReader::State::read_header() {
   if (!csv.next(fields)) {
-    throw input_error({source, 1, 0}, "the file is empty; expected a header line of CTDC or "
-                                      "HTCDS column names");
+    throw input_error({source, 1, 0},
+                      "the file is empty; expected a header line of CTDC or "
+                      "HTCDS column names");
   }
   header_width = fields.size();
   std::array<int, 4> origin_votes{};
@@ -572,15 +583,16 @@ void CaseCsvReader::State::parse_value(CaseRecord& record, const Column& column,
         if (iequals(value, code_label(kind, candidate))) code = candidate;
       }
       if (!code) {
-        throw input_error(where(column.index),
-                          kind == FieldKind::data_source ? "Case Management or Hotline"
-                                                         : "Adult or Minor",
-                          value);
+        throw input_error(
+            where(column.index),
+            kind == FieldKind::data_source ? "Case Management or Hotline" : "Adult or Minor",
+            value);
       }
       record.set_code(field, code);
       return;
     }
-    case FieldKind::flag: break;  // handled above
+    case FieldKind::flag:
+      break;  // handled above
   }
 }
 
@@ -596,8 +608,8 @@ bool CaseCsvReader::next(CaseRecord& record) {
   if (!state.csv.next(state.fields)) return false;
   if (state.fields.size() != state.header_width) {
     throw input_error({state.source, state.csv.record_line(), 0},
-                      fmt::format("expected {} fields as in the header, got {}",
-                                  state.header_width, state.fields.size()));
+                      fmt::format("expected {} fields as in the header, got {}", state.header_width,
+                                  state.fields.size()));
   }
   record = CaseRecord{};
   for (const auto& column : state.columns) {
@@ -607,16 +619,26 @@ bool CaseCsvReader::next(CaseRecord& record) {
   return true;
 }
 
-CaseLayout CaseCsvReader::layout() const noexcept { return state_->layout; }
-char CaseCsvReader::delimiter() const noexcept { return state_->csv.delimiter(); }
-std::size_t CaseCsvReader::record_line() const noexcept { return state_->csv.record_line(); }
-std::uint64_t CaseCsvReader::bytes_read() const noexcept { return state_->csv.bytes_read(); }
+CaseLayout CaseCsvReader::layout() const noexcept {
+  return state_->layout;
+}
+char CaseCsvReader::delimiter() const noexcept {
+  return state_->csv.delimiter();
+}
+std::size_t CaseCsvReader::record_line() const noexcept {
+  return state_->csv.record_line();
+}
+std::uint64_t CaseCsvReader::bytes_read() const noexcept {
+  return state_->csv.bytes_read();
+}
 const std::vector<std::string>& CaseCsvReader::ignored_columns() const noexcept {
   return state_->ignored;
 }
 const std::vector<std::string>& CaseCsvReader::identifying_columns() const noexcept {
   return state_->identifying;
 }
-const std::vector<Field>& CaseCsvReader::mapped_fields() const noexcept { return state_->mapped; }
+const std::vector<Field>& CaseCsvReader::mapped_fields() const noexcept {
+  return state_->mapped;
+}
 
 }  // namespace vigil::io

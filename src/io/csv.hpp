@@ -65,7 +65,6 @@ class CsvReader {
 std::string csv_escape(std::string_view field, char delimiter = ',');
 
 // Writes one record terminated by "\n".
-void write_csv_record(std::ostream& out, std::span<const std::string> fields,
-                      char delimiter = ',');
+void write_csv_record(std::ostream& out, std::span<const std::string> fields, char delimiter = ',');
 
 }  // namespace vigil::io

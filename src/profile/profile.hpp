@@ -60,12 +60,12 @@ struct CategoryCount {
 
 // A categorical variable or a CTDC group of flags, over the described victims.
 struct Distribution {
-  std::string name;  // "gender", "age_band", "labour_sector", ...
-  std::string label; // "Gender", "Age band", "Labour sector", ...
-  bool multiple_response = false;  // a flag group: shares may sum past 100
+  std::string name;                   // "gender", "age_band", "labour_sector", ...
+  std::string label;                  // "Gender", "Age band", "Labour sector", ...
+  bool multiple_response = false;     // a flag group: shares may sum past 100
   std::vector<CategoryCount> counts;  // in the codebook's category order
-  std::int64_t denominator = 0;  // records with information
-  std::int64_t missing = 0;      // described records without
+  std::int64_t denominator = 0;       // records with information
+  std::int64_t missing = 0;           // described records without
 };
 
 struct CountryCount {

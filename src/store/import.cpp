@@ -1,8 +1,8 @@
 #include "store/import.hpp"
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <cstring>
 #include <unordered_map>
 
 #include "core/error.hpp"

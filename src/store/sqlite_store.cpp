@@ -15,8 +15,9 @@ namespace {
 constexpr int kSchemaVersion = 1;
 
 [[noreturn]] void throw_store_error(sqlite3* db, std::string_view what) {
-  throw Error(Error::Kind::store,
-              fmt::format("store: {}: {}", what, db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+  throw Error(
+      Error::Kind::store,
+      fmt::format("store: {}: {}", what, db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
 }
 
 class Statement {
@@ -58,7 +59,9 @@ void exec(sqlite3* db, const std::string& sql) {
   }
 }
 
-bool stores_as_integer(FieldKind kind) { return kind == FieldKind::year || kind == FieldKind::flag; }
+bool stores_as_integer(FieldKind kind) {
+  return kind == FieldKind::year || kind == FieldKind::flag;
+}
 
 std::string field_columns_ddl() {
   std::string out;
@@ -88,11 +91,11 @@ class SqliteImport;
 class SqliteStore final : public CaseStore {
  public:
   explicit SqliteStore(const std::string& path) : path_(path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                           // one thread per connection: no mutex needed
-                                           SQLITE_OPEN_NOMUTEX,
-                        nullptr) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            // one thread per connection: no mutex needed
+                            SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
       std::string message = fmt::format("store: cannot open {}: {}", path,
                                         db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory");
       sqlite3_close(db_);
@@ -116,7 +119,8 @@ class SqliteStore final : public CaseStore {
   std::unique_ptr<ImportTransaction> begin_import(const std::string& source) override;
 
   void for_each_case(const std::function<void(const CaseRecord&)>& visit) const override {
-    Statement select(db_, fmt::format("SELECT {} FROM cases ORDER BY case_id", field_column_list()));
+    Statement select(db_,
+                     fmt::format("SELECT {} FROM cases ORDER BY case_id", field_column_list()));
     const auto fields = case_fields();
     CaseRecord record;
     while (select.step()) {
@@ -178,7 +182,8 @@ class SqliteStore final : public CaseStore {
     exec(db_, "CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     Statement version(db_, "SELECT value FROM vigil_meta WHERE key = 'schema_version'");
     if (version.step()) {
-      const std::string found = reinterpret_cast<const char*>(sqlite3_column_text(version.get(), 0));
+      const std::string found =
+          reinterpret_cast<const char*>(sqlite3_column_text(version.get(), 0));
       if (found != std::to_string(kSchemaVersion)) {
         throw Error(Error::Kind::store,
                     fmt::format("store: {} has schema version {}, this vigil reads version {}",
@@ -206,8 +211,8 @@ class SqliteStore final : public CaseStore {
                             "  occurrence INTEGER NOT NULL{},\n"
                             "  UNIQUE (source, record_key, occurrence))",
                             field_columns_ddl()));
-      exec(db_, fmt::format("INSERT INTO vigil_meta VALUES ('schema_version', '{}')",
-                            kSchemaVersion));
+      exec(db_,
+           fmt::format("INSERT INTO vigil_meta VALUES ('schema_version', '{}')", kSchemaVersion));
       exec(db_, "COMMIT");
     } catch (...) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

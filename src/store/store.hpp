@@ -33,9 +33,9 @@ RecordKey record_key(const CaseRecord& record);
 
 struct ImportInfo {
   std::int64_t import_id = 0;
-  std::string source;     // the agency or file the records come from
-  std::string file_name;  // the imported file's name, without its directory
-  std::string layout;     // "ctdc-2018", "ctdc-2024", "htcds"
+  std::string source;       // the agency or file the records come from
+  std::string file_name;    // the imported file's name, without its directory
+  std::string layout;       // "ctdc-2018", "ctdc-2024", "htcds"
   std::string imported_at;  // UTC, ISO 8601
   std::int64_t rows_read = 0;
   std::int64_t rows_stored = 0;
@@ -50,8 +50,7 @@ class ImportTransaction {
   // Stores the record unless the store already holds occurrence
   // `occurrence` (0-based) of this content from this source. Returns whether
   // it was stored.
-  virtual bool insert(const CaseRecord& record, const RecordKey& key,
-                      std::int64_t occurrence) = 0;
+  virtual bool insert(const CaseRecord& record, const RecordKey& key, std::int64_t occurrence) = 0;
   // Records the import's counts and makes everything durable.
   virtual void commit(const ImportInfo& info) = 0;
 };

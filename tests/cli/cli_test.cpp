@@ -79,8 +79,9 @@ TEST_F(Cli, ImportSummaryAndIdempotentReimport) {
   const std::string file = fixture("ctdc2018_global.csv");
   const Outcome first = vigil("import '" + file + "' --db cases.db");
   EXPECT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_EQ(first.out, file + ": layout ctdc-2018, source \"ctdc2018_global.csv\": 240 rows read, "
-                              "240 stored, 0 skipped as duplicates (store cases.db)\n");
+  EXPECT_EQ(first.out, file +
+                           ": layout ctdc-2018, source \"ctdc2018_global.csv\": 240 rows read, "
+                           "240 stored, 0 skipped as duplicates (store cases.db)\n");
   EXPECT_EQ(first.err, "");  // no progress line when stderr is not a terminal
   const Outcome again = vigil("import '" + file + "' --db cases.db --format json");
   EXPECT_EQ(again.exit_code, 0);
@@ -92,15 +93,16 @@ TEST_F(Cli, ImportSummaryAndIdempotentReimport) {
 }
 
 TEST_F(Cli, BadRowFailsTheWholeImportWithFileLineColumn) {
-  ASSERT_EQ(vigil("import '" + fixture("ctdc2024_synthetic.csv") + "' --db cases.db").exit_code,
-            0);
-  const std::string bad = write_file(
-      "bad.csv", "yearOfRegistration,gender,citizenship,CountryOfExploitation\n"
+  ASSERT_EQ(vigil("import '" + fixture("ctdc2024_synthetic.csv") + "' --db cases.db").exit_code, 0);
+  const std::string bad =
+      write_file("bad.csv",
+                 "yearOfRegistration,gender,citizenship,CountryOfExploitation\n"
                  "2019,Woman,UZB,KAZ\n2019,Woman,UZB,KAZ\n2020,Woman,Uzbekistan,KAZ\n");
   const Outcome run = vigil("import bad.csv --db cases.db");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err, "vigil: bad.csv:4:3: expected an ISO 3166-1 alpha-2 or alpha-3 country "
-                     "code, got \"Uzbekistan\"\n");
+  EXPECT_EQ(run.err,
+            "vigil: bad.csv:4:3: expected an ISO 3166-1 alpha-2 or alpha-3 country "
+            "code, got \"Uzbekistan\"\n");
   EXPECT_EQ(run.out, "");
   (void)bad;
   // Nothing of bad.csv reached the store: still the 300 fixture records.
@@ -139,8 +141,8 @@ TEST_F(Cli, ProfileFormats) {
   EXPECT_EQ(profile["labour_sector"]["denominator"], 10);
   EXPECT_EQ(profile["gender"]["missing"], 4);
 
-  const Outcome csv = vigil("profile --cases '" + fixture("ctdc2018_global.csv") +
-                        "' --country KZ --format csv");
+  const Outcome csv =
+      vigil("profile --cases '" + fixture("ctdc2018_global.csv") + "' --country KZ --format csv");
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
             "section,key,label,count,percent,denominator,missing");
@@ -155,15 +157,17 @@ TEST_F(Cli, ProfileFormats) {
 TEST_F(Cli, ProfileUsageErrors) {
   const Outcome country = vigil("profile --db cases.db --country Kazakhstan");
   EXPECT_EQ(country.exit_code, 2);
-  EXPECT_EQ(country.err, "vigil: --country: expected an ISO 3166-1 alpha-2 or alpha-3 code such "
-                         "as KZ or KAZ, got \"Kazakhstan\"\n");
+  EXPECT_EQ(country.err,
+            "vigil: --country: expected an ISO 3166-1 alpha-2 or alpha-3 code such "
+            "as KZ or KAZ, got \"Kazakhstan\"\n");
   const Outcome years = vigil("profile --db cases.db --from 2020 --to 2010");
   EXPECT_EQ(years.exit_code, 2);
   EXPECT_EQ(years.err, "vigil: --from 2020 is after --to 2010\n");
   const Outcome missing = vigil("profile --db nowhere.db");
   EXPECT_EQ(missing.exit_code, 3);
-  EXPECT_EQ(missing.err, "vigil: nowhere.db: no such store; import records first (vigil import "
-                         "FILE.csv --db nowhere.db) or read a CSV file with --cases\n");
+  EXPECT_EQ(missing.err,
+            "vigil: nowhere.db: no such store; import records first (vigil import "
+            "FILE.csv --db nowhere.db) or read a CSV file with --cases\n");
   const Outcome both = vigil("profile --db a.db --cases '" + fixture("ctdc2018_global.csv") + "'");
   EXPECT_NE(both.exit_code, 0);
   EXPECT_NE(both.err.find("excludes"), std::string::npos);

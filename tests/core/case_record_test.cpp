@@ -41,9 +41,9 @@ TEST(CaseRecord, GroupsHoldTheirFields) {
   EXPECT_EQ(group_fields(FlagGroup::labour_sector).size(), 12U);
   EXPECT_EQ(group_fields(FlagGroup::means_of_control).size(), 9U);
   EXPECT_EQ(group_fields(FlagGroup::control_detail).size(), 17U);
-  for (const auto group : {FlagGroup::exploitation_type, FlagGroup::labour_sector,
-                           FlagGroup::sexual_exploitation, FlagGroup::means_of_control,
-                           FlagGroup::control_detail, FlagGroup::recruiter_relation}) {
+  for (const auto group :
+       {FlagGroup::exploitation_type, FlagGroup::labour_sector, FlagGroup::sexual_exploitation,
+        FlagGroup::means_of_control, FlagGroup::control_detail, FlagGroup::recruiter_relation}) {
     for (const Field field : group_fields(group)) EXPECT_EQ(field_info(field).group, group);
   }
 }

@@ -15,7 +15,8 @@ TEST(Error, InputErrorNamesFileLineColumnExpectedAndGot) {
 }
 
 TEST(Error, MessageWithoutColumnOmitsIt) {
-  const Error error = input_error({"cases.csv", 3, 0}, "expected 63 fields as in the header, got 2");
+  const Error error =
+      input_error({"cases.csv", 3, 0}, "expected 63 fields as in the header, got 2");
   EXPECT_STREQ(error.what(), "cases.csv:3: expected 63 fields as in the header, got 2");
 }
 

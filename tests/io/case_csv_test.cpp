@@ -48,7 +48,9 @@ constexpr const char* k2024Header =
 
 TEST(CaseCsv, Reads2024SyntheticLayoutWithEmDashesAndNull) {
   const std::string text = std::string(k2024Header) +
-                           "2019,Woman,18\xE2\x80\x94" "20,UZB,KAZ,13\xE2\x80\x94" "24 (1-2 yrs),"
+                           "2019,Woman,18\xE2\x80\x94"
+                           "20,UZB,KAZ,13\xE2\x80\x94"
+                           "24 (1-2 yrs),"
                            "1,,,,,,,,1,,,,1,,,,,,,1,\n"
                            "2020,NULL,,,,,,,,,,,,,,,,,,,,,,,,,\n";
   CaseLayout layout{};
@@ -156,7 +158,8 @@ TEST(CaseCsv, AcceptsSpreadsheetSpellings) {
   const std::string text =
       "yearOfRegistration,gender,ageBroad,citizenship,isForcedLabour,isSexualExploit\n"
       "2019.0,female,18-20,kaz,TRUE,false\n"
-      " 2018 , Man ,21\xE2\x80\x93" "23,NULL,1.0,0.0\n";
+      " 2018 , Man ,21\xE2\x80\x93"
+      "23,NULL,1.0,0.0\n";
   const auto records = read_all(text);
   ASSERT_EQ(records.size(), 2U);
   EXPECT_EQ(records[0].year(), 2019);
@@ -236,9 +239,9 @@ TEST(CaseCsv, StructuralErrors) {
 
 // A wrong value in an identifying column is never read, so never quoted.
 TEST(CaseCsv, IdentifyingValuesNeverReachAMessage) {
-  const std::string message =
-      error_of("prs_FirstName,gender\nCANARY-\xD0\x90\xD0\xB9\xD0\xB3\xD1\x83\xD0\xBB\xD1\x8C,"
-               "Femal\n");
+  const std::string message = error_of(
+      "prs_FirstName,gender\nCANARY-\xD0\x90\xD0\xB9\xD0\xB3\xD1\x83\xD0\xBB\xD1\x8C,"
+      "Femal\n");
   EXPECT_EQ(message.find("CANARY"), std::string::npos);
   EXPECT_EQ(message,
             "cases.csv:2:2: expected a gender (Woman/Female, Man/Male, "

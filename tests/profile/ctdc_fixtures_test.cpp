@@ -22,7 +22,9 @@
 namespace vigil::profile {
 namespace {
 
-std::string fixture(const char* name) { return std::string(VIGIL_FIXTURES_DIR) + "/" + name; }
+std::string fixture(const char* name) {
+  return std::string(VIGIL_FIXTURES_DIR) + "/" + name;
+}
 
 // Imports the fixture into a fresh store and profiles Kazakhstan from the
 // store, so that the whole path import -> SQLite -> profile is checked.

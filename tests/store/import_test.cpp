@@ -11,8 +11,9 @@
 namespace vigil::store {
 namespace {
 
-constexpr const char* kHeader = "yearOfRegistration,gender,citizenship,CountryOfExploitation,"
-                                "isForcedLabour,typeOfLabourConstruction\n";
+constexpr const char* kHeader =
+    "yearOfRegistration,gender,citizenship,CountryOfExploitation,"
+    "isForcedLabour,typeOfLabourConstruction\n";
 
 // `rows` valid records in which many rows repeat (as CTDC data do): the
 // content cycles through 7 x 2 x 3 = 42 combinations.
