@@ -27,9 +27,7 @@ int exit_code(vigil::Error::Kind kind) {
   return 70;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_cli(int argc, char** argv) {
   CLI::App app{
       "vigil: evidence from anti-trafficking data.\n"
       "Imports victim case records (CTDC and HTCDS layouts) into a local SQLite store and\n"
@@ -64,4 +62,14 @@ int main(int argc, char** argv) {
     return 70;
   }
   return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (...) {  // even printing an error failed
+    return 70;
+  }
 }

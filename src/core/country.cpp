@@ -11,13 +11,17 @@ constexpr Country kCountries[] = {
 #include "country_table.inc"
 };
 
+// Slot of a two-letter code in a 26 x 26 table.
+std::size_t letter_pair_slot(char first, char second) {
+  return static_cast<std::size_t>(first - 'A') * 26U + static_cast<std::size_t>(second - 'A');
+}
+
 struct Alpha2Index {
-  std::array<std::uint16_t, 26 * 26> by_letters{};  // 0 = none, else index + 1
+  std::array<std::uint16_t, std::size_t{26} * 26> by_letters{};  // 0 = none, else index + 1
   Alpha2Index() {
     for (std::size_t index = 0; index < std::size(kCountries); ++index) {
       const auto code = kCountries[index].alpha2;
-      by_letters[static_cast<std::size_t>((code[0] - 'A') * 26 + (code[1] - 'A'))] =
-          static_cast<std::uint16_t>(index + 1);
+      by_letters[letter_pair_slot(code[0], code[1])] = static_cast<std::uint16_t>(index + 1);
     }
   }
 };
@@ -43,8 +47,8 @@ std::optional<CountryCode> find_country(std::string_view code) {
   if (code.size() == 2) {
     if (!is_ascii_letter(code[0]) || !is_ascii_letter(code[1])) return std::nullopt;
     static const Alpha2Index index;
-    const auto slot = index.by_letters[static_cast<std::size_t>((ascii_upper(code[0]) - 'A') * 26 +
-                                                                (ascii_upper(code[1]) - 'A'))];
+    const auto slot =
+        index.by_letters[letter_pair_slot(ascii_upper(code[0]), ascii_upper(code[1]))];
     if (slot == 0) return std::nullopt;
     return CountryCode(static_cast<std::uint16_t>(slot - 1));
   }

@@ -4,8 +4,8 @@
 
 namespace vigil {
 
-Error::Error(Kind kind, std::string message, std::optional<SourcePosition> position)
-    : std::runtime_error(std::move(message)), kind_(kind), position_(std::move(position)) {}
+Error::Error(Kind kind, const std::string& message, std::optional<SourcePosition> position)
+    : std::runtime_error(message), kind_(kind), position_(std::move(position)) {}
 
 namespace {
 

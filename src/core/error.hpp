@@ -36,7 +36,8 @@ class Error : public std::runtime_error {
     internal,  // a bug in vigil
   };
 
-  Error(Kind kind, std::string message, std::optional<SourcePosition> position = std::nullopt);
+  Error(Kind kind, const std::string& message,
+        std::optional<SourcePosition> position = std::nullopt);
 
   Kind kind() const noexcept { return kind_; }
   const std::optional<SourcePosition>& position() const noexcept { return position_; }

@@ -104,8 +104,8 @@ CountryTable make_country_table(const std::vector<std::int64_t>& counts, std::in
 // Everything add() touches is sized here, once, so that add() never allocates
 // and a quarter of a million records are counted in a few milliseconds.
 struct ProfileBuilder::State {
-  explicit State(ProfileOptions opts)
-      : options(std::move(opts)),
+  explicit State(const ProfileOptions& opts)
+      : options(opts),
         country_count(all_countries().size()),
         windowed(options.from_year.has_value() || options.to_year.has_value()),
         from(options.from_year.value_or(std::numeric_limits<int>::min())),
@@ -167,8 +167,7 @@ struct ProfileBuilder::State {
   std::array<std::int64_t, 2> abduction{};  // No, Yes
 };
 
-ProfileBuilder::ProfileBuilder(ProfileOptions options)
-    : state_(std::make_unique<State>(std::move(options))) {}
+ProfileBuilder::ProfileBuilder(ProfileOptions options) : state_(std::make_unique<State>(options)) {}
 ProfileBuilder::~ProfileBuilder() = default;
 ProfileBuilder::ProfileBuilder(ProfileBuilder&&) noexcept = default;
 ProfileBuilder& ProfileBuilder::operator=(ProfileBuilder&&) noexcept = default;

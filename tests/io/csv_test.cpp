@@ -429,14 +429,15 @@ TEST(CsvReader, ReadsUnquotedSpecialsAcrossBufferBoundary) {
 
 TEST(CsvReader, ReadsFieldsStartingAtBufferBoundary) {
   const std::string head = "id,text\n1,";
-  for (const std::string second : {"\"q,\"\"\"", "plain", "\"\"", ""}) {
+  for (const std::string third : {"\"q,\"\"\"", "plain", "\"\"", ""}) {
     for (std::size_t shift = 0; shift <= 3; ++shift) {
+      // The third field starts at offset kChunk - shift + 1: shift 1 makes it
+      // the first byte of the second chunk.
       const std::string pad(kChunk - shift - head.size(), 'a');
-      // The second field starts at kChunk - shift + 1.
-      const std::string text = head + pad + "," + second + ",z\n2,after\n";
-      const std::string cooked = second == "\"q,\"\"\"" ? "q,\"" : second == "\"\"" ? "" : second;
+      const std::string text = head + pad + "," + third + ",z\n2,after\n";
+      const std::string cooked = third == "\"q,\"\"\"" ? "q,\"" : third == "\"\"" ? "" : third;
       EXPECT_EQ(read_all(text), (Records{{"id", "text"}, {"1", pad, cooked, "z"}, {"2", "after"}}))
-          << "second " << testing::PrintToString(second) << " shift " << shift;
+          << "third " << testing::PrintToString(third) << " shift " << shift;
     }
   }
 }
