@@ -494,7 +494,7 @@ class RowWriter {
 
  private:
   std::string& out_;
-  char row_[4096];  // the header, the longest row, is under 2 KB
+  char row_[4096]{};  // the header, the longest row, is under 2 KB
   std::size_t size_ = 0;
   std::size_t count_ = 0;
 };
@@ -882,7 +882,13 @@ int main(int argc, char** argv) {
     if (buffer.size() >= kFlushAt) flush();
   }
   flush();
-  if (out != stdout ? std::fclose(out) != 0 : std::fflush(out) != 0) {
+  int status = 0;
+  if (out == stdout) {
+    status = std::fflush(out);
+  } else {
+    status = std::fclose(out);
+  }
+  if (status != 0) {
     std::fprintf(stderr, "make_ctdc_file: write failed: %s\n", std::strerror(errno));
     return 1;
   }

@@ -15,7 +15,7 @@ namespace vigil::io {
 namespace {
 
 // Large enough that istream overhead vanishes, small enough to stay in L2.
-constexpr std::size_t kChunkSize = 64 * 1024;
+constexpr std::size_t kChunkSize = std::size_t{64} * 1024;
 
 // Room behind the data for the sentinel and for 16-byte loads that start
 // just before it.
@@ -23,7 +23,7 @@ constexpr std::size_t kPadding = 32;
 
 // Delimiter detection looks at most this far into the first record, so that a
 // stray quote in the header cannot pull a whole multi-gigabyte file into memory.
-constexpr std::size_t kDetectLimit = 1024 * 1024;
+constexpr std::size_t kDetectLimit = std::size_t{1024} * 1024;
 
 using ByteTable = std::array<unsigned char, 256>;
 
@@ -338,12 +338,12 @@ struct CsvReader::State {
   }
 
   [[noreturn]] void bad_after_closing_quote(std::size_t column) {
-    constexpr std::string_view expected = "separator or end of line after closing quote";
+    constexpr std::string_view kExpected = "separator or end of line after closing quote";
     const auto byte = static_cast<unsigned char>(*p);
     if (byte < 0x20 || byte == 0x7F) {
       static constexpr char kHex[] = "0123456789ABCDEF";
       const char shown[] = {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
-      throw input_error(SourcePosition{source, line, column}, expected,
+      throw input_error(SourcePosition{source, line, column}, kExpected,
                         std::string_view(shown, sizeof shown));
     }
     std::size_t length = 1;
@@ -353,7 +353,7 @@ struct CsvReader::State {
                                     static_cast<std::size_t>(end - p));
       if (length == 0) fail(line, column, "invalid UTF-8 byte sequence");
     }
-    throw input_error(SourcePosition{source, line, column}, expected, std::string_view(p, length));
+    throw input_error(SourcePosition{source, line, column}, kExpected, std::string_view(p, length));
   }
 
   bool next(std::vector<std::string>& fields) {
