@@ -33,4 +33,14 @@ struct ProfileOptions {
 void setup_profile(CLI::App& app, ProfileOptions& options);
 int run_profile(const ProfileOptions& options);
 
+struct SimulateOptions {
+  std::string scenario = "kazakhstan";
+  std::optional<std::uint64_t> seed;
+  std::string years;
+  std::string out;
+  std::string format = "text";
+};
+void setup_simulate(CLI::App& app, SimulateOptions& options);
+int run_simulate(const SimulateOptions& options);
+
 }  // namespace vigil::cli

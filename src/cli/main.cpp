@@ -40,10 +40,14 @@ int run_cli(int argc, char** argv) {
 
   vigil::cli::ImportOptions import_options;
   vigil::cli::ProfileOptions profile_options;
+  vigil::cli::SimulateOptions simulate_options;
   auto* import_cmd = app.add_subcommand("import", "Import case records from a CSV file");
   vigil::cli::setup_import(*import_cmd, import_options);
   auto* profile_cmd = app.add_subcommand("profile", "Describe victims: counts, corridors, shares");
   vigil::cli::setup_profile(*profile_cmd, profile_options);
+  auto* simulate_cmd =
+      app.add_subcommand("simulate", "Simulate a world with a known truth (synthetic data)");
+  vigil::cli::setup_simulate(*simulate_cmd, simulate_options);
 
   try {
     app.parse(argc, argv);
@@ -54,6 +58,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (import_cmd->parsed()) return vigil::cli::run_import(import_options);
     if (profile_cmd->parsed()) return vigil::cli::run_profile(profile_options);
+    if (simulate_cmd->parsed()) return vigil::cli::run_simulate(simulate_options);
   } catch (const vigil::Error& error) {
     fmt::print(stderr, "vigil: {}\n", error.what());
     return exit_code(error.kind());

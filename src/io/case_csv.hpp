@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <istream>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,5 +87,13 @@ class CaseCsvReader {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// Writes records in the CTDC 2024 Global Synthetic Dataset layout, as CTDC
+// publishes it: the 27 variables in the codebook's order, ISO alpha-3
+// countries, flags as 1 or empty, age bands and durations with an em dash
+// ("18—20", "0—12 (0-1 yr)"), empty for missing. Variables the layout does
+// not have (data source, the 2018 fine-grained flags...) are not written.
+void write_ctdc_2024_header(std::ostream& out);
+void write_ctdc_2024_record(std::ostream& out, const CaseRecord& record);
 
 }  // namespace vigil::io

@@ -66,6 +66,10 @@ TEST_F(Cli, HelpTeachesTheVerbs) {
   EXPECT_EQ(profile.exit_code, 0);
   EXPECT_NE(profile.out.find("--perspective"), std::string::npos);
   EXPECT_NE(profile.out.find("CTDC codebook"), std::string::npos);
+  const Outcome simulate = vigil("simulate --help");
+  EXPECT_EQ(simulate.exit_code, 0);
+  EXPECT_NE(simulate.out.find("--scenario"), std::string::npos);
+  EXPECT_NE(simulate.out.find("byte-identical"), std::string::npos);
   EXPECT_EQ(vigil("--version").out, "vigil 0.1.0\n");
 }
 
@@ -171,6 +175,55 @@ TEST_F(Cli, ProfileUsageErrors) {
   const Outcome both = vigil("profile --db a.db --cases '" + fixture("ctdc2018_global.csv") + "'");
   EXPECT_NE(both.exit_code, 0);
   EXPECT_NE(both.err.find("excludes"), std::string::npos);
+}
+
+TEST_F(Cli, SimulateWritesAWorldThatImportAndProfileRead) {
+  const Outcome run = vigil("simulate --seed 3 --years 2020-2021 --out world --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["scenario"], "kazakhstan");
+  EXPECT_EQ(summary["seed"], 3);
+  EXPECT_EQ(summary["first_year"], 2020);
+  EXPECT_EQ(summary["last_year"], 2021);
+  const auto truth = nlohmann::json::parse(slurp(dir_.file("world/truth.json")));
+  EXPECT_EQ(truth["total_victims"], summary["total_victims"]);
+  EXPECT_EQ(truth["detected_victims"], summary["detected_victims"]);
+  EXPECT_EQ(truth["migration_elasticity"], 0.85);
+  for (const char* file :
+       {"migration.csv", "capture_histories.csv", "truth_links.csv", "regions.csv",
+        "truth_corridors.csv", "lists/police.csv", "lists/iom.csv"}) {
+    EXPECT_FALSE(slurp(dir_.file(std::string("world/") + file)).empty()) << file;
+  }
+  const Outcome imported = vigil("import world/cases.csv --db world.db --format json");
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(nlohmann::json::parse(imported.out)["rows_stored"], truth["detected_victims"]);
+  const Outcome profile = vigil("profile --db world.db --format json");
+  ASSERT_EQ(profile.exit_code, 0) << profile.err;
+  EXPECT_EQ(nlohmann::json::parse(profile.out)["total"], truth["detected_victims"]);
+
+  const Outcome text = vigil("simulate --seed 3 --years 2020-2021 --out world2");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out.substr(0, text.out.find(':')), "world2");
+  EXPECT_NE(text.out.find("lists/labour_inspectorate.csv: "), std::string::npos);
+  EXPECT_EQ(slurp(dir_.file("world/cases.csv")), slurp(dir_.file("world2/cases.csv")));
+}
+
+TEST_F(Cli, SimulateUsageErrors) {
+  const Outcome years = vigil("simulate --years 2020 --out w");
+  EXPECT_EQ(years.exit_code, 2);
+  EXPECT_EQ(years.err, "vigil: --years: expected FIRST-LAST such as 2010-2020, got \"2020\"\n");
+  const Outcome reversed = vigil("simulate --years 2021-2020 --out w");
+  EXPECT_EQ(reversed.exit_code, 2);
+  const Outcome scenario = vigil("simulate --scenario atlantis --out w");
+  EXPECT_EQ(scenario.exit_code, 3);
+  EXPECT_EQ(scenario.err,
+            "vigil: atlantis: no such scenario file, and not a built-in scenario "
+            "(built in: kazakhstan)\n");
+  write_file("bad.toml", "[scenario]\nname = \"x\"\n");
+  const Outcome bad = vigil("simulate --scenario bad.toml --out w");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.err.substr(0, 17), "vigil: bad.toml:1");
+  EXPECT_NE(bad.err.find("needs the key \"first_year\""), std::string::npos);
 }
 
 }  // namespace
