@@ -43,4 +43,14 @@ struct SimulateOptions {
 void setup_simulate(CLI::App& app, SimulateOptions& options);
 int run_simulate(const SimulateOptions& options);
 
+struct MseOptions {
+  std::string file;
+  std::string method = "stepwise";
+  double p_threshold = 0.02;
+  std::string terms;
+  std::string format = "table";
+};
+void setup_mse(CLI::App& app, MseOptions& options);
+int run_mse(const MseOptions& options);
+
 }  // namespace vigil::cli

@@ -41,6 +41,7 @@ int run_cli(int argc, char** argv) {
   vigil::cli::ImportOptions import_options;
   vigil::cli::ProfileOptions profile_options;
   vigil::cli::SimulateOptions simulate_options;
+  vigil::cli::MseOptions mse_options;
   auto* import_cmd = app.add_subcommand("import", "Import case records from a CSV file");
   vigil::cli::setup_import(*import_cmd, import_options);
   auto* profile_cmd = app.add_subcommand("profile", "Describe victims: counts, corridors, shares");
@@ -48,6 +49,9 @@ int run_cli(int argc, char** argv) {
   auto* simulate_cmd =
       app.add_subcommand("simulate", "Simulate a world with a known truth (synthetic data)");
   vigil::cli::setup_simulate(*simulate_cmd, simulate_options);
+  auto* mse_cmd = app.add_subcommand(
+      "mse", "Estimate the total number of victims by Multiple Systems Estimation");
+  vigil::cli::setup_mse(*mse_cmd, mse_options);
 
   try {
     app.parse(argc, argv);
@@ -59,6 +63,7 @@ int run_cli(int argc, char** argv) {
     if (import_cmd->parsed()) return vigil::cli::run_import(import_options);
     if (profile_cmd->parsed()) return vigil::cli::run_profile(profile_options);
     if (simulate_cmd->parsed()) return vigil::cli::run_simulate(simulate_options);
+    if (mse_cmd->parsed()) return vigil::cli::run_mse(mse_options);
   } catch (const vigil::Error& error) {
     fmt::print(stderr, "vigil: {}\n", error.what());
     return exit_code(error.kind());

@@ -36,7 +36,7 @@ class Rng {
 
  private:
   std::uint64_t seed_;
-  std::uint64_t state_[4];
+  std::uint64_t state_[4] = {};
 };
 
 }  // namespace vigil::simulate

@@ -70,6 +70,10 @@ TEST_F(Cli, HelpTeachesTheVerbs) {
   EXPECT_EQ(simulate.exit_code, 0);
   EXPECT_NE(simulate.out.find("--scenario"), std::string::npos);
   EXPECT_NE(simulate.out.find("byte-identical"), std::string::npos);
+  const Outcome mse = vigil("mse --help");
+  EXPECT_EQ(mse.exit_code, 0);
+  EXPECT_NE(mse.out.find("--method"), std::string::npos);
+  EXPECT_NE(mse.out.find("minus"), std::string::npos);
   EXPECT_EQ(vigil("--version").out, "vigil 0.1.0\n");
 }
 
@@ -224,6 +228,73 @@ TEST_F(Cli, SimulateUsageErrors) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_EQ(bad.err.substr(0, 17), "vigil: bad.toml:1");
   EXPECT_NE(bad.err.find("needs the key \"first_year\""), std::string::npos);
+}
+
+TEST_F(Cli, MseEstimatesTheTotalAndSaysWhenItCannot) {
+  const std::string uk = std::string(VIGIL_FIXTURES_DIR) + "/mse/UKdat.csv";
+  // SparseMSE stepwise on UKdat: 11417.99 [9977.28, 13145.66]
+  // (tests/mse/REFERENCE.md, table C; checked to 1e-8 in tests/mse).
+  const Outcome json = vigil("mse '" + uk + "' --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto result = nlohmann::json::parse(json.out);
+  EXPECT_EQ(result["method"], "stepwise");
+  EXPECT_EQ(result["exists"], true);
+  EXPECT_EQ(result["observed"], 2744);
+  EXPECT_NEAR(result["estimate"].get<double>(), 11417.9910915046, 1e-4);
+  EXPECT_NEAR(result["dark_figure"].get<double>(), 11417.9910915046 - 2744, 1e-4);
+  EXPECT_NEAR(result["ci"][0].get<double>(), 9977.28263976354, 1.0);
+  EXPECT_NEAR(result["ci"][1].get<double>(), 13145.6565095763, 1.5);
+  EXPECT_EQ(result["model"].size(), 6U + 7U);
+  EXPECT_EQ(result["model"][6]["term"], "PF:NCA");
+  EXPECT_EQ(result["df"], 49);
+  for (const char* key : {"ci_method", "aic", "bic", "deviance", "warnings", "std_error"}) {
+    EXPECT_TRUE(result.contains(key)) << key;
+  }
+  const Outcome table = vigil("mse '" + uk + "' --method main");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("Estimated total: 12214.0"), std::string::npos) << table.out;
+
+  // Lists A and C share nobody: A:C at minus infinity, marked.
+  write_file("d1.csv", "A,B,C,count\n1,0,0,30\n0,1,0,40\n0,0,1,25\n1,1,0,8\n0,1,1,6\n");
+  const Outcome fixed = vigil("mse d1.csv --method fixed --terms A:C --format json");
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  const auto d1 = nlohmann::json::parse(fixed.out);
+  EXPECT_EQ(d1["model"][3]["term"], "A:C");
+  EXPECT_EQ(d1["model"][3]["infinite"], true);
+  EXPECT_NEAR(d1["estimate"].get<double>(), 266.142857142845, 1e-6);
+
+  // A list that observes nobody: no number, a reason.
+  write_file("d2.csv", "A,B,C,count\n1,0,0,30\n0,1,0,40\n1,1,0,8\n");
+  const Outcome none = vigil("mse d2.csv --format json");
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  const auto d2 = nlohmann::json::parse(none.out);
+  EXPECT_EQ(d2["exists"], false);
+  EXPECT_TRUE(d2["estimate"].is_null());
+  EXPECT_NE(d2["reason"].get<std::string>().find("list C observes nobody"), std::string::npos);
+  const Outcome none_table = vigil("mse d2.csv");
+  EXPECT_NE(none_table.out.find("No estimate: the maximum-likelihood estimate is not finite"),
+            std::string::npos)
+      << none_table.out;
+  EXPECT_EQ(none_table.out.find("Estimated total"), std::string::npos);
+
+  // Usage and input errors.
+  const Outcome terms = vigil("mse d1.csv --terms A:B");
+  EXPECT_EQ(terms.exit_code, 2);
+  EXPECT_EQ(terms.err, "vigil: --terms goes with --method fixed\n");
+  write_file("bad.csv", "A,B,count\n1,0,5\n1,x,2\n");
+  const Outcome bad = vigil("mse bad.csv");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.err, "vigil: bad.csv:3:2: expected 0 or 1, got \"x\"\n");
+}
+
+TEST_F(Cli, MseReadsTheSimulatorsCaptureHistories) {
+  ASSERT_EQ(vigil("simulate --seed 4 --years 2021-2021 --out w").exit_code, 0);
+  const Outcome run = vigil("mse w/capture_histories.csv --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto result = nlohmann::json::parse(run.out);
+  const auto truth = nlohmann::json::parse(slurp(dir_.file("w/truth.json")));
+  EXPECT_EQ(result["observed"], truth["detected_victims"]);
+  EXPECT_EQ(result["lists"].size(), 5U);
 }
 
 }  // namespace

@@ -1,0 +1,456 @@
+#include "mse/mse.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <glpk.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "glm/glm.hpp"
+#include "io/csv.hpp"
+
+namespace vigil::mse {
+namespace {
+
+constexpr std::size_t kMaxLists = 16;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool is_count_column(std::string_view name) {
+  return iequals(name, "count") || iequals(name, "n") || iequals(name, "freq");
+}
+
+bool has_both(std::uint32_t pattern, const Interaction& interaction) {
+  return (pattern >> interaction.first & 1U) != 0 && (pattern >> interaction.second & 1U) != 0;
+}
+
+}  // namespace
+
+CaptureHistories::CaptureHistories(std::vector<std::string> list_names,
+                                   std::vector<std::int64_t> counts)
+    : names_(std::move(list_names)), counts_(std::move(counts)) {
+  if (names_.size() < 2 || names_.size() > kMaxLists) {
+    throw Error(Error::Kind::usage,
+                fmt::format("a capture-history table needs 2 to {} lists, got {}", kMaxLists,
+                            names_.size()));
+  }
+  if (counts_.size() != (std::size_t{1} << names_.size())) {
+    throw Error(Error::Kind::internal, "capture-history counts of the wrong size");
+  }
+  if (counts_[0] != 0) {
+    throw Error(Error::Kind::usage, "the all-zero capture history cannot be observed");
+  }
+  for (const auto count : counts_) {
+    if (count < 0) throw Error(Error::Kind::usage, "capture-history counts must be >= 0");
+    observed_ += count;
+  }
+}
+
+std::int64_t CaptureHistories::list_total(std::size_t list) const {
+  std::int64_t total = 0;
+  for (std::uint32_t pattern = 1; pattern < cell_count(); ++pattern) {
+    if ((pattern >> list & 1U) != 0) total += counts_[pattern];
+  }
+  return total;
+}
+
+std::int64_t CaptureHistories::overlap(std::size_t first, std::size_t second) const {
+  std::int64_t total = 0;
+  for (std::uint32_t pattern = 1; pattern < cell_count(); ++pattern) {
+    if (has_both(pattern, {first, second})) total += counts_[pattern];
+  }
+  return total;
+}
+
+CaptureHistories read_capture_histories(std::istream& in, const std::string& source_name) {
+  io::CsvReader reader(in, source_name);
+  std::vector<std::string> header;
+  if (!reader.next(header)) {
+    throw input_error({source_name, 1, 0},
+                      "the file is empty; expected a header naming the lists and a count column");
+  }
+  const bool has_count = !header.empty() && is_count_column(header.back());
+  const std::size_t lists = has_count ? header.size() - 1 : header.size();
+  if (lists < 2 || lists > kMaxLists) {
+    throw input_error({source_name, 1, 0},
+                      fmt::format("expected 2 to {} list columns (then an optional count column "
+                                  "named count or n), got {}",
+                                  kMaxLists, lists));
+  }
+  std::vector<std::string> names(header.begin(),
+                                 header.begin() + static_cast<std::ptrdiff_t>(lists));
+  for (std::size_t index = 0; index < names.size(); ++index) {
+    if (names[index].empty() || names[index].find_first_of(":, ") != std::string::npos) {
+      throw input_error({source_name, 1, index + 1}, "a list name without ':', ',' or spaces",
+                        names[index]);
+    }
+    for (std::size_t earlier = 0; earlier < index; ++earlier) {
+      if (names[earlier] == names[index]) {
+        throw input_error({source_name, 1, index + 1}, "list names that are all different",
+                          names[index]);
+      }
+    }
+  }
+  std::vector<std::int64_t> counts(std::size_t{1} << lists, 0);
+  std::vector<std::string> fields;
+  while (reader.next(fields)) {
+    const std::size_t line = reader.record_line();
+    if (fields.size() != header.size()) {
+      throw input_error(
+          {source_name, line, 0},
+          fmt::format("expected {} fields as in the header, got {}", header.size(), fields.size()));
+    }
+    std::uint32_t pattern = 0;
+    for (std::size_t list = 0; list < lists; ++list) {
+      const std::string& cell = fields[list];
+      if (cell == "1") {
+        pattern |= 1U << list;
+      } else if (cell != "0") {
+        throw input_error({source_name, line, list + 1}, "0 or 1", cell);
+      }
+    }
+    std::int64_t count = 1;
+    if (has_count) {
+      const std::string& cell = fields.back();
+      const auto [ptr, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), count);
+      if (ec != std::errc{} || ptr != cell.data() + cell.size() || count < 0) {
+        throw input_error({source_name, line, header.size()}, "a count (a whole number >= 0)",
+                          cell);
+      }
+    }
+    if (pattern == 0) {
+      if (count == 0) continue;  // an explicit zero for the unobservable cell says nothing
+      throw input_error({source_name, line, 0},
+                        "a history with no list marked 1 cannot be observed; expected at least "
+                        "one 1 in the list columns");
+    }
+    counts[pattern] += count;
+  }
+  return CaptureHistories(std::move(names), std::move(counts));
+}
+
+std::string term_name(const CaptureHistories& table, const Interaction& interaction) {
+  return table.list_names().at(interaction.first) + ":" + table.list_names().at(interaction.second);
+}
+
+LogLinearModel parse_terms(const CaptureHistories& table, const std::string& terms) {
+  LogLinearModel model;
+  const auto& names = table.list_names();
+  const auto index_of = [&](std::string_view name, std::string_view term) {
+    const auto found = std::find(names.begin(), names.end(), name);
+    if (found == names.end()) {
+      throw Error(Error::Kind::usage, fmt::format("--terms: \"{}\" names no list; the lists are {}",
+                                                  term, fmt::join(names, ", ")));
+    }
+    return static_cast<std::size_t>(found - names.begin());
+  };
+  std::string_view rest = terms;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view term = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!term.empty() && term.front() == ' ') term.remove_prefix(1);
+    while (!term.empty() && term.back() == ' ') term.remove_suffix(1);
+    if (term.empty()) continue;
+    const auto colon = term.find(':');
+    if (colon == std::string_view::npos || term.find(':', colon + 1) != std::string_view::npos) {
+      throw Error(
+          Error::Kind::usage,
+          fmt::format("--terms: expected two-list interactions such as A:B, got \"{}\"", term));
+    }
+    Interaction interaction{index_of(term.substr(0, colon), term),
+                            index_of(term.substr(colon + 1), term)};
+    if (interaction.first == interaction.second) {
+      throw Error(Error::Kind::usage,
+                  fmt::format("--terms: \"{}\" pairs a list with itself", term));
+    }
+    if (interaction.first > interaction.second) std::swap(interaction.first, interaction.second);
+    if (std::find(model.interactions.begin(), model.interactions.end(), interaction) ==
+        model.interactions.end()) {
+      model.interactions.push_back(interaction);
+    }
+  }
+  return model;
+}
+
+namespace {
+
+// The cells, design and fit of a model (SparseMSE's buildmodel): cells of
+// interactions between lists with no case in common are left out, and those
+// interactions dropped from the design.
+struct CellModel {
+  std::vector<std::uint32_t> cells;
+  std::vector<Interaction> finite;
+  std::vector<Interaction> infinite;
+  Eigen::MatrixXd design;
+  Eigen::VectorXd response;
+};
+
+CellModel build_cells(const CaptureHistories& table, const LogLinearModel& model) {
+  CellModel out;
+  for (const auto& interaction : model.interactions) {
+    if (table.overlap(interaction.first, interaction.second) == 0) {
+      out.infinite.push_back(interaction);
+    } else {
+      out.finite.push_back(interaction);
+    }
+  }
+  for (std::uint32_t pattern = 1; pattern < table.cell_count(); ++pattern) {
+    const bool excluded = std::any_of(
+        out.infinite.begin(), out.infinite.end(),
+        [pattern](const Interaction& interaction) { return has_both(pattern, interaction); });
+    if (!excluded) out.cells.push_back(pattern);
+  }
+  const std::size_t lists = table.list_count();
+  const auto rows = static_cast<Eigen::Index>(out.cells.size());
+  const auto columns = static_cast<Eigen::Index>(1 + lists + out.finite.size());
+  out.design = Eigen::MatrixXd::Zero(rows, columns);
+  out.response.resize(rows);
+  for (Eigen::Index row = 0; row < rows; ++row) {
+    const std::uint32_t pattern = out.cells[static_cast<std::size_t>(row)];
+    out.design(row, 0) = 1.0;
+    for (std::size_t list = 0; list < lists; ++list) {
+      out.design(row, static_cast<Eigen::Index>(1 + list)) = (pattern >> list & 1U) != 0 ? 1 : 0;
+    }
+    for (std::size_t term = 0; term < out.finite.size(); ++term) {
+      out.design(row, static_cast<Eigen::Index>(1 + lists + term)) =
+          has_both(pattern, out.finite[term]) ? 1.0 : 0.0;
+    }
+    out.response(row) = static_cast<double>(table.count(pattern));
+  }
+  return out;
+}
+
+// Is there a table with every cell strictly positive and the same margins
+// X'y as the data? Maximise t subject to X'z = X'y, z_i >= t, z >= 0: the
+// maximum-likelihood estimate is finite iff t > 0 (Haberman 1974, Thm 2.2;
+// Fienberg & Rinaldo 2012).
+bool has_positive_table(const CellModel& cells) {
+  const auto rows = static_cast<int>(cells.design.rows());
+  const auto columns = static_cast<int>(cells.design.cols());
+  const Eigen::VectorXd margins = cells.design.transpose() * cells.response;
+  glp_prob* lp = glp_create_prob();
+  glp_set_obj_dir(lp, GLP_MAX);
+  glp_add_rows(lp, columns + rows);
+  glp_add_cols(lp, rows + 1);
+  for (int column = 1; column <= rows; ++column) glp_set_col_bnds(lp, column, GLP_LO, 0, 0);
+  glp_set_col_bnds(lp, rows + 1, GLP_LO, 0, 0);
+  glp_set_obj_coef(lp, rows + 1, 1.0);
+  std::vector<int> ia{0};
+  std::vector<int> ja{0};
+  std::vector<double> ar{0};
+  for (int parameter = 0; parameter < columns; ++parameter) {
+    glp_set_row_bnds(lp, parameter + 1, GLP_FX, margins(parameter), margins(parameter));
+    for (int cell = 0; cell < rows; ++cell) {
+      if (cells.design(cell, parameter) != 0) {
+        ia.push_back(parameter + 1);
+        ja.push_back(cell + 1);
+        ar.push_back(cells.design(cell, parameter));
+      }
+    }
+  }
+  for (int cell = 0; cell < rows; ++cell) {
+    const int row = columns + cell + 1;
+    glp_set_row_bnds(lp, row, GLP_LO, 0, 0);  // z_cell - t >= 0
+    ia.push_back(row);
+    ja.push_back(cell + 1);
+    ar.push_back(1.0);
+    ia.push_back(row);
+    ja.push_back(rows + 1);
+    ar.push_back(-1.0);
+  }
+  glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
+  glp_smcp parameters;
+  glp_init_smcp(&parameters);
+  parameters.msg_lev = GLP_MSG_OFF;
+  parameters.presolve = GLP_ON;
+  const int status = glp_simplex(lp, &parameters);
+  const bool optimal = status == 0 && glp_get_status(lp) == GLP_OPT;
+  const double t = optimal ? glp_get_obj_val(lp) : 0.0;
+  glp_delete_prob(lp);
+  if (!optimal) throw Error(Error::Kind::internal, "the existence check's linear program failed");
+  // t is at most the mean cell count; judge it against that scale.
+  const double scale = std::max(1.0, cells.response.sum() / std::max(1, rows));
+  return t > 1e-9 * scale;
+}
+
+int matrix_rank(const Eigen::MatrixXd& design) {
+  Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(design);
+  qr.setThreshold(1e-7);
+  return static_cast<int>(qr.rank());
+}
+
+Estimability estimability_of(const CellModel& cells) {
+  Estimability out;
+  out.finite = has_positive_table(cells);
+  out.identifiable = matrix_rank(cells.design) == cells.design.cols();
+  return out;
+}
+
+MseResult result_from_fit(const CaptureHistories& table, const LogLinearModel& model,
+                          const CellModel& cells, const glm::GlmFit& fit) {
+  MseResult result;
+  result.model = model;
+  result.infinite_interactions = cells.infinite;
+  result.observed = table.observed();
+  for (std::size_t list = 0; list < table.list_count(); ++list) {
+    if (table.list_total(list) == 0) {
+      result.warnings.push_back(fmt::format("list {} observes nobody", table.list_names()[list]));
+    }
+  }
+  result.warnings.insert(result.warnings.end(), fit.warnings.begin(), fit.warnings.end());
+  const double intercept = fit.coefficients(0);
+  const double intercept_variance = fit.covariance(0, 0);
+  result.unobserved = std::exp(intercept);
+  result.total = static_cast<double>(result.observed) + result.unobserved;
+  // Var(N) = n0^2 Var(beta0) + n0: the delta method for exp(beta0) plus the
+  // Poisson variation of the unobserved count itself.
+  result.std_error =
+      std::sqrt(result.unobserved * result.unobserved * intercept_variance + result.unobserved);
+  // SparseMSE's interval conditional on the model: normal on the log scale of
+  // the unobserved count, shifted by the observed (estimatepopulation.0).
+  constexpr double kZ975 = 1.959963984540054;
+  const double se_log = std::sqrt(intercept_variance);
+  result.ci_lower = static_cast<double>(result.observed) + std::exp(intercept - kZ975 * se_log);
+  result.ci_upper = static_cast<double>(result.observed) + std::exp(intercept + kZ975 * se_log);
+  result.ci_method = "normal on the log scale, conditional on the model";
+  result.deviance = fit.deviance;
+  result.df = fit.df_residual;
+  // An interaction at minus infinity is a parameter too: it counts in AIC
+  // and BIC (SparseMSE adds 2 to the AIC per empty pair). BIC uses the
+  // number of people observed, as Rcapture: AIC + (log n - 2) x parameters.
+  const auto parameters = static_cast<double>(fit.rank + static_cast<int>(cells.infinite.size()));
+  result.aic = -2.0 * fit.log_likelihood + 2.0 * parameters;
+  result.bic =
+      -2.0 * fit.log_likelihood +
+      std::log(static_cast<double>(std::max<std::int64_t>(result.observed, 1))) * parameters;
+  if (!fit.converged) {
+    result.exists = false;
+    result.reason = "the model's fit did not converge";
+  }
+  return result;
+}
+
+double poisson_log_pmf(double count, double mean) {
+  return count * std::log(mean) - mean - std::lgamma(count + 1.0);
+}
+
+// min(P(X <= observed), P(X >= observed)) for X ~ Poisson(mean): each tail
+// summed directly, never as 1 - the other, so small p-values keep their
+// precision. As SparseMSE's min(ppois(n, m), ppois(n - 1, m, FALSE)).
+double poisson_two_sided_p(double observed, double mean) {
+  if (mean <= 0) return 1.0;  // P(X >= 0) = 1
+  double lower = 0;
+  for (double count = 0; count <= observed; ++count)
+    lower += std::exp(poisson_log_pmf(count, mean));
+  double upper = 0;
+  for (double count = observed;; ++count) {
+    const double term = std::exp(poisson_log_pmf(count, mean));
+    upper += term;
+    if (count > mean && term < 1e-17 * upper) break;
+  }
+  return std::min({lower, upper, 1.0});
+}
+
+MseResult not_estimable(const CaptureHistories& table, const LogLinearModel& model,
+                        const CellModel& cells, const Estimability& estimability) {
+  MseResult result;
+  result.model = model;
+  result.infinite_interactions = cells.infinite;
+  result.observed = table.observed();
+  result.exists = false;
+  std::vector<std::string> empty_lists;
+  for (std::size_t list = 0; list < table.list_count(); ++list) {
+    if (table.list_total(list) == 0) {
+      empty_lists.push_back("list " + table.list_names()[list] + " observes nobody");
+    }
+  }
+  if (!estimability.finite && !empty_lists.empty()) {
+    result.reason = fmt::format(
+        "the maximum-likelihood estimate is not finite: {} (its main effect is at minus "
+        "infinity). Leave the list out of the table.",
+        fmt::join(empty_lists, "; "));
+  } else if (!estimability.finite) {
+    result.reason =
+        "the maximum-likelihood estimate is not finite: no table with every cell positive has "
+        "the margins of these data (zero counts force some parameter to infinity; Fienberg & "
+        "Rinaldo 2012). Use fewer interactions or merge lists.";
+  } else {
+    result.reason =
+        "the model is not identifiable: its parameters cannot all be told apart with these lists "
+        "(the design is rank deficient). Use fewer interactions.";
+  }
+  return result;
+}
+
+}  // namespace
+
+Estimability check_estimability(const CaptureHistories& table, const LogLinearModel& model) {
+  return estimability_of(build_cells(table, model));
+}
+
+MseResult fit_log_linear(const CaptureHistories& table, const LogLinearModel& model) {
+  const CellModel cells = build_cells(table, model);
+  const Estimability estimability = estimability_of(cells);
+  if (!estimability.finite || !estimability.identifiable) {
+    return not_estimable(table, model, cells, estimability);
+  }
+  return result_from_fit(table, model, cells, glm::fit_glm(cells.design, cells.response));
+}
+
+MseResult select_stepwise(const CaptureHistories& table, double p_threshold) {
+  const std::size_t lists = table.list_count();
+  std::vector<Interaction> candidates;
+  for (std::size_t first = 0; first + 1 < lists; ++first) {
+    for (std::size_t second = first + 1; second < lists; ++second) {
+      candidates.push_back({first, second});
+    }
+  }
+  LogLinearModel model;
+  CellModel cells = build_cells(table, model);
+  // Unlike SparseMSE, the starting model is checked too: a list that
+  // observes nobody makes every model's estimate infinite.
+  const Estimability start = estimability_of(cells);
+  if (!start.finite || !start.identifiable) return not_estimable(table, model, cells, start);
+  glm::GlmFit fit = glm::fit_glm(cells.design, cells.response);
+  std::vector<bool> included(candidates.size(), false);
+  for (std::size_t step = 0; step < candidates.size(); ++step) {
+    std::vector<double> p_values(candidates.size(), 1.0);
+    for (std::size_t index = 0; index < candidates.size(); ++index) {
+      if (included[index]) continue;
+      const Interaction& candidate = candidates[index];
+      // The fitted Poisson mean of the people on both lists, over the cells
+      // of the current fit.
+      double expected = 0;
+      for (std::size_t row = 0; row < cells.cells.size(); ++row) {
+        if (has_both(cells.cells[row], candidate)) {
+          expected += fit.fitted(static_cast<Eigen::Index>(row));
+        }
+      }
+      const auto observed = static_cast<double>(table.overlap(candidate.first, candidate.second));
+      p_values[index] = poisson_two_sided_p(observed, expected);
+      LogLinearModel trial = model;
+      trial.interactions.push_back(candidate);
+      const Estimability estimability = check_estimability(table, trial);
+      if (!estimability.finite || !estimability.identifiable) p_values[index] = 1.0;
+    }
+    const auto best = std::min_element(p_values.begin(), p_values.end());
+    if (*best >= p_threshold) break;
+    const auto chosen = static_cast<std::size_t>(best - p_values.begin());
+    included[chosen] = true;
+    model.interactions.push_back(candidates[chosen]);
+    cells = build_cells(table, model);
+    fit = glm::fit_glm(cells.design, cells.response);
+  }
+  return result_from_fit(table, model, cells, fit);
+}
+
+}  // namespace vigil::mse
