@@ -47,6 +47,7 @@ struct MseOptions {
   std::string file;
   std::string method = "stepwise";
   double p_threshold = 0.02;
+  std::size_t top = 5;
   std::string terms;
   std::string format = "table";
 };

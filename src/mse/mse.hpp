@@ -21,6 +21,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <istream>
 #include <optional>
 #include <string>
@@ -127,5 +129,113 @@ MseResult fit_log_linear(const CaptureHistories& table, const LogLinearModel& mo
 // the order A:B, A:C, ..., B:C, ... on ties) while it is below
 // `p_threshold`; stop otherwise. Terms are never removed.
 MseResult select_stepwise(const CaptureHistories& table, double p_threshold = 0.02);
+
+// Every model with the main effects and any subset of the two-list
+// interactions (2^(k(k-1)/2) models: 32,768 for six lists), fitted on every
+// core and ranked by AIC and by BIC (as Rcapture's closedpMS.t ranks its
+// models), with the AIC-weighted average of the totals (Buckland, Burnham &
+// Augustin 1997): weights w_i proportional to exp(-(AIC_i - AIC_min) / 2),
+// total sum w_i N_i, standard error sum w_i sqrt(se_i^2 + (N_i - N)^2).
+struct RankedModel {
+  LogLinearModel model;
+  double total = 0;
+  double std_error = 0;
+  double aic = 0;
+  double bic = 0;
+  double aic_weight = 0;
+};
+
+struct ModelSearchOptions {
+  std::size_t keep = 10;  // models listed in each ranking
+  int threads = 0;        // 0: every core
+  // Called from the calling thread now and then with models done; must not
+  // throw.
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+struct ModelSearchResult {
+  std::size_t models = 0;          // models considered
+  std::size_t not_estimable = 0;   // of which without an estimate (left out)
+  std::vector<RankedModel> by_aic;  // the best `keep`, lowest AIC first
+  std::vector<RankedModel> by_bic;
+  double averaged_total = 0;
+  double averaged_std_error = 0;
+};
+
+// Throws vigil::Error (usage) for more than 6 lists (2^21 models for 7).
+ModelSearchResult search_all_models(const CaptureHistories& table,
+                                    const ModelSearchOptions& options = {});
+
+// The closed-population models of Rcapture's `closedp.t` (Baillargeon &
+// Rivest 2007, J. Stat. Software 19(5); Rivest & Levesque 2001): log-linear
+// models of the capture histories in which lists differ (t), people differ
+// in how catchable they are (h: Chao's lower bound, Poisson, Darroch and
+// Gamma(3.5) forms of heterogeneity), and a first capture changes later ones
+// (b, for lists in time order).
+enum class ClosedPopulationModel {
+  m0,
+  mt,
+  mh_chao,
+  mh_poisson2,
+  mh_darroch,
+  mh_gamma35,
+  mth_chao,
+  mth_poisson2,
+  mth_darroch,
+  mth_gamma35,
+  mb,
+  mbh,
+};
+
+// Rcapture's row name: "M0", "Mt", "Mh Chao (LB)", "Mh Poisson2", "Mh Darroch",
+// "Mh Gamma3.5", "Mth Chao (LB)", "Mth Poisson2", "Mth Darroch",
+// "Mth Gamma3.5", "Mb", "Mbh".
+std::string_view closed_model_name(ClosedPopulationModel model);
+
+// Fits one closedp.t model: total, standard error, deviance, df, AIC and BIC
+// as Rcapture reports them; `warnings` carries what Rcapture's infoFit codes
+// say (e.g. a large asymptotic bias), and exists = false where the estimate
+// does not exist. The interval fields hold the normal interval on the log
+// scale of the unobserved count, as for fit_log_linear.
+MseResult fit_closed_population_model(const CaptureHistories& table, ClosedPopulationModel model);
+
+// Rcapture's profile-likelihood interval (closedpCI.t): the multinomial
+// likelihood of the total N, maximised over the other parameters of the
+// model, and the values of N where it drops by qchisq(level, 1) / 2 from its
+// maximum.
+struct ProfileInterval {
+  double estimate = 0;  // the maximiser of the profile likelihood
+  double lower = 0;
+  double upper = 0;
+};
+ProfileInterval profile_likelihood_interval(const CaptureHistories& table,
+                                            const LogLinearModel& model, double level = 0.95);
+
+// SparseMSE's bootstrap (`estimatepopulation`): replicate tables drawn from
+// the observed one, the stepwise selection rerun on each (so the interval
+// accounts for model choice), percentile and BCa intervals of the total.
+struct BootstrapOptions {
+  int replicates = 1000;
+  std::uint64_t seed = 1234;
+  double p_threshold = 0.02;
+  double level = 0.95;
+  int threads = 0;  // 0: every core
+  // Called from the calling thread now and then with replicates done; must
+  // not throw.
+  std::function<void(int done, int total)> progress;
+};
+
+struct BootstrapResult {
+  std::vector<double> totals;  // one per replicate; NaN where it had no estimate
+  int not_estimable = 0;
+  double percentile_lower = 0;
+  double percentile_upper = 0;
+  double bca_lower = 0;
+  double bca_upper = 0;
+  double bias_correction = 0;  // z0
+  double acceleration = 0;     // a
+};
+
+BootstrapResult bootstrap_stepwise(const CaptureHistories& table, const BootstrapOptions& options);
 
 }  // namespace vigil::mse

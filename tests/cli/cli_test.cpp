@@ -297,4 +297,28 @@ TEST_F(Cli, MseReadsTheSimulatorsCaptureHistories) {
   EXPECT_EQ(result["lists"].size(), 5U);
 }
 
+TEST_F(Cli, MseModelSearchRankingsAndAverage) {
+  const std::string western = std::string(VIGIL_FIXTURES_DIR) + "/mse/Western.csv";
+  // R references: tests/mse/model_search_test.cpp (06_all_models.R).
+  const Outcome aic = vigil("mse '" + western + "' --method aic --top 2 --format json");
+  ASSERT_EQ(aic.exit_code, 0) << aic.err;
+  const auto best = nlohmann::json::parse(aic.out);
+  EXPECT_NEAR(best["estimate"].get<double>(), 2308.2437032761, 1e-5);
+  EXPECT_EQ(best["models_fitted"], 1024);
+  EXPECT_EQ(best["ranking_aic"].size(), 2U);
+  EXPECT_EQ(best["ranking_aic"][0]["interactions"],
+            (std::vector<std::string>{"A:B", "A:E", "B:E", "D:E"}));
+  const Outcome average = vigil("mse '" + western + "' --method average --format json");
+  ASSERT_EQ(average.exit_code, 0) << average.err;
+  const auto averaged = nlohmann::json::parse(average.out);
+  EXPECT_NEAR(averaged["estimate"].get<double>(), 3533.35612362896, 1e-5);
+  EXPECT_NEAR(averaged["std_error"].get<double>(), 2431.96126793385, 1e-5);
+  EXPECT_TRUE(averaged["model"].is_null());
+  EXPECT_TRUE(averaged["deviance"].is_null());
+  const Outcome too_many =
+      vigil("mse '" + std::string(VIGIL_FIXTURES_DIR) + "/mse/NewOrl.csv' --method bic");
+  EXPECT_EQ(too_many.exit_code, 2);
+  EXPECT_NE(too_many.err.find("up to 6 lists"), std::string::npos);
+}
+
 }  // namespace
