@@ -17,6 +17,7 @@
 
 #include <Eigen/Dense>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil::glm {
@@ -64,6 +65,10 @@ struct GlmFit {
 // Fits y ~ X. X holds every column of the model, the intercept included if
 // wanted. Throws vigil::Error (usage) on mismatched sizes or a response the
 // family does not allow (negative or non-integer counts for Poisson).
+// How the warning about fitted values numerically 0 begins, so that a caller
+// that has established the estimate's existence otherwise can recognise it.
+inline constexpr std::string_view kZeroFitWarning = "fitted values numerically 0";
+
 GlmFit fit_glm(const Eigen::MatrixXd& design, const Eigen::VectorXd& response,
                const GlmOptions& options = {});
 

@@ -2,15 +2,16 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <glpk.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "core/error.hpp"
 #include "glm/glm.hpp"
 #include "io/csv.hpp"
+#include "mse/existence.hpp"
 
 namespace vigil::mse {
 namespace {
@@ -229,59 +230,6 @@ CellModel build_cells(const CaptureHistories& table, const LogLinearModel& model
   return out;
 }
 
-// Is there a table with every cell strictly positive and the same margins
-// X'y as the data? Maximise t subject to X'z = X'y, z_i >= t, z >= 0: the
-// maximum-likelihood estimate is finite iff t > 0 (Haberman 1974, Thm 2.2;
-// Fienberg & Rinaldo 2012).
-bool has_positive_table(const CellModel& cells) {
-  const auto rows = static_cast<int>(cells.design.rows());
-  const auto columns = static_cast<int>(cells.design.cols());
-  const Eigen::VectorXd margins = cells.design.transpose() * cells.response;
-  glp_prob* lp = glp_create_prob();
-  glp_set_obj_dir(lp, GLP_MAX);
-  glp_add_rows(lp, columns + rows);
-  glp_add_cols(lp, rows + 1);
-  for (int column = 1; column <= rows; ++column) glp_set_col_bnds(lp, column, GLP_LO, 0, 0);
-  glp_set_col_bnds(lp, rows + 1, GLP_LO, 0, 0);
-  glp_set_obj_coef(lp, rows + 1, 1.0);
-  std::vector<int> ia{0};
-  std::vector<int> ja{0};
-  std::vector<double> ar{0};
-  for (int parameter = 0; parameter < columns; ++parameter) {
-    glp_set_row_bnds(lp, parameter + 1, GLP_FX, margins(parameter), margins(parameter));
-    for (int cell = 0; cell < rows; ++cell) {
-      if (cells.design(cell, parameter) != 0) {
-        ia.push_back(parameter + 1);
-        ja.push_back(cell + 1);
-        ar.push_back(cells.design(cell, parameter));
-      }
-    }
-  }
-  for (int cell = 0; cell < rows; ++cell) {
-    const int row = columns + cell + 1;
-    glp_set_row_bnds(lp, row, GLP_LO, 0, 0);  // z_cell - t >= 0
-    ia.push_back(row);
-    ja.push_back(cell + 1);
-    ar.push_back(1.0);
-    ia.push_back(row);
-    ja.push_back(rows + 1);
-    ar.push_back(-1.0);
-  }
-  glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
-  glp_smcp parameters;
-  glp_init_smcp(&parameters);
-  parameters.msg_lev = GLP_MSG_OFF;
-  parameters.presolve = GLP_ON;
-  const int status = glp_simplex(lp, &parameters);
-  const bool optimal = status == 0 && glp_get_status(lp) == GLP_OPT;
-  const double t = optimal ? glp_get_obj_val(lp) : 0.0;
-  glp_delete_prob(lp);
-  if (!optimal) throw Error(Error::Kind::internal, "the existence check's linear program failed");
-  // t is at most the mean cell count; judge it against that scale.
-  const double scale = std::max(1.0, cells.response.sum() / std::max(1, rows));
-  return t > 1e-9 * scale;
-}
-
 int matrix_rank(const Eigen::MatrixXd& design) {
   Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(design);
   qr.setThreshold(1e-7);
@@ -290,7 +238,7 @@ int matrix_rank(const Eigen::MatrixXd& design) {
 
 Estimability estimability_of(const CellModel& cells) {
   Estimability out;
-  out.finite = has_positive_table(cells);
+  out.finite = detail::has_positive_table(cells.design, cells.response);
   out.identifiable = matrix_rank(cells.design) == cells.design.cols();
   return out;
 }
@@ -306,7 +254,13 @@ MseResult result_from_fit(const CaptureHistories& table, const LogLinearModel& m
       result.warnings.push_back(fmt::format("list {} observes nobody", table.list_names()[list]));
     }
   }
-  result.warnings.insert(result.warnings.end(), fit.warnings.begin(), fit.warnings.end());
+  // The existence check has found the estimate finite before this fit, so
+  // the GLM's note that tiny fitted values suggest it is not would only
+  // contradict the result: with many lists, a valid fit has cells of 1e-12
+  // of the largest (New Orleans, 8 lists).
+  for (const auto& warning : fit.warnings) {
+    if (!warning.starts_with(glm::kZeroFitWarning)) result.warnings.push_back(warning);
+  }
   const double intercept = fit.coefficients(0);
   const double intercept_variance = fit.covariance(0, 0);
   result.unobserved = std::exp(intercept);
@@ -367,6 +321,10 @@ MseResult not_estimable(const CaptureHistories& table, const LogLinearModel& mod
   result.infinite_interactions = cells.infinite;
   result.observed = table.observed();
   result.exists = false;
+  constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+  result.unobserved = result.total = result.std_error = kNan;
+  result.ci_lower = result.ci_upper = kNan;
+  result.deviance = result.aic = result.bic = kNan;
   std::vector<std::string> empty_lists;
   for (std::size_t list = 0; list < table.list_count(); ++list) {
     if (table.list_total(list) == 0) {

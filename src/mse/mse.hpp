@@ -22,10 +22,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <string_view>
 #include <istream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil::mse {
@@ -81,10 +81,14 @@ LogLinearModel parse_terms(const CaptureHistories& table, const std::string& ter
 
 struct MseResult {
   // False when the estimate does not exist (the likelihood has no maximum
-  // that identifies the unobserved cell); `reason` says why, and the numbers
-  // below are then not meaningful.
+  // that identifies the unobserved cell); `reason` says why, and the
+  // estimate, standard error and interval are then NaN.
   bool exists = true;
   std::string reason;
+  // The model fitted, for people: "log-linear" for fit_log_linear and the
+  // selections, Rcapture's row name ("Mh Chao (LB)"...) for the
+  // closed-population models, whose `model` below stays empty.
+  std::string model_name = "log-linear";
   LogLinearModel model;
   // Interactions of the model between lists with no case in common: their
   // parameters are at minus infinity and their joint cells fitted as zero.
@@ -154,8 +158,8 @@ struct ModelSearchOptions {
 };
 
 struct ModelSearchResult {
-  std::size_t models = 0;          // models considered
-  std::size_t not_estimable = 0;   // of which without an estimate (left out)
+  std::size_t models = 0;           // models considered
+  std::size_t not_estimable = 0;    // of which without an estimate (left out)
   std::vector<RankedModel> by_aic;  // the best `keep`, lowest AIC first
   std::vector<RankedModel> by_bic;
   double averaged_total = 0;
