@@ -15,6 +15,39 @@
 namespace vigil::cli {
 namespace {
 
+struct ClosedName {
+  const char* option;
+  mse::ClosedPopulationModel model;
+};
+
+constexpr ClosedName kClosedModels[] = {
+    {"M0", mse::ClosedPopulationModel::m0},
+    {"Mt", mse::ClosedPopulationModel::mt},
+    {"Mh-chao", mse::ClosedPopulationModel::mh_chao},
+    {"Mh-poisson2", mse::ClosedPopulationModel::mh_poisson2},
+    {"Mh-darroch", mse::ClosedPopulationModel::mh_darroch},
+    {"Mh-gamma3.5", mse::ClosedPopulationModel::mh_gamma35},
+    {"Mth-chao", mse::ClosedPopulationModel::mth_chao},
+    {"Mth-poisson2", mse::ClosedPopulationModel::mth_poisson2},
+    {"Mth-darroch", mse::ClosedPopulationModel::mth_darroch},
+    {"Mth-gamma3.5", mse::ClosedPopulationModel::mth_gamma35},
+    {"Mb", mse::ClosedPopulationModel::mb},
+    {"Mbh", mse::ClosedPopulationModel::mbh},
+};
+
+std::optional<mse::ClosedPopulationModel> closed_model(const std::string& option) {
+  for (const auto& entry : kClosedModels) {
+    if (option == entry.option) return entry.model;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> method_names() {
+  std::vector<std::string> names = {"stepwise", "main", "fixed", "aic", "bic", "average"};
+  for (const auto& entry : kClosedModels) names.emplace_back(entry.option);
+  return names;
+}
+
 bool is_infinite(const mse::MseResult& result, const mse::Interaction& interaction) {
   return std::find(result.infinite_interactions.begin(), result.infinite_interactions.end(),
                    interaction) != result.infinite_interactions.end();
@@ -105,8 +138,11 @@ void setup_mse(CLI::App& app, MseOptions& options) {
   app.add_option("file", options.file, "Capture-history CSV file")
       ->required()
       ->check(CLI::ExistingFile);
-  app.add_option("--method", options.method, "stepwise, main, fixed, aic, bic or average")
-      ->check(CLI::IsMember({"stepwise", "main", "fixed", "aic", "bic", "average"}))
+  app.add_option("--method", options.method,
+                 "stepwise, main, fixed, aic, bic, average, or a closed-population model: M0, Mt, "
+                 "Mh-chao, Mh-poisson2, Mh-darroch, Mh-gamma3.5, Mth-chao, Mth-poisson2, "
+                 "Mth-darroch, Mth-gamma3.5, Mb, Mbh")
+      ->check(CLI::IsMember(method_names()))
       ->capture_default_str();
   app.add_option("--p-threshold", options.p_threshold,
                  "With --method stepwise: add interactions while their p-value is below this")
@@ -114,6 +150,16 @@ void setup_mse(CLI::App& app, MseOptions& options) {
       ->capture_default_str();
   app.add_option("--terms", options.terms,
                  "With --method fixed: two-list interactions, e.g. \"LA:NG,NG:GP\"");
+  app.add_option("--ci", options.ci,
+                 "Interval: model (normal on the log scale, conditional on the model), profile "
+                 "(profile likelihood, as Rcapture's closedpCI.t), bootstrap or bca (with "
+                 "--method stepwise: resampled tables, stepwise rerun on each, as SparseMSE)")
+      ->check(CLI::IsMember({"model", "profile", "bootstrap", "bca"}))
+      ->capture_default_str();
+  app.add_option("--bootstrap", options.replicates, "Bootstrap replicates")
+      ->check(CLI::Range(10, 1000000))
+      ->capture_default_str();
+  app.add_option("--seed", options.seed, "Bootstrap seed")->capture_default_str();
   app.add_option("--top", options.top,
                  "With --method aic, bic or average: models listed in the ranking")
       ->capture_default_str();
@@ -125,6 +171,8 @@ void setup_mse(CLI::App& app, MseOptions& options) {
       "  vigil mse world/capture_histories.csv\n"
       "  vigil mse UKdat.csv --method main\n"
       "  vigil mse UKdat.csv --method average --top 5\n"
+      "  vigil mse UKdat.csv --ci bca --bootstrap 1000 --seed 1\n"
+      "  vigil mse UKdat.csv --method Mh-chao\n"
       "  vigil mse UKdat.csv --method fixed --terms \"PF:NCA,LA:NG,NG:GP\" --format json");
 }
 
@@ -160,10 +208,55 @@ int run_mse(const MseOptions& options) {
       const auto& best = options.method == "aic" ? ranking->by_aic : ranking->by_bic;
       result = mse::fit_log_linear(table, best.front().model);
     }
+  } else if (const auto closed = closed_model(options.method)) {
+    result = mse::fit_closed_population_model(table, *closed);
   } else {
     result = mse::fit_log_linear(table, mse::parse_terms(table, options.terms));
   }
   const bool averaged = options.method == "average" && result.exists;
+  const bool log_linear = result.model_name == "log-linear" && !averaged;
+
+  std::optional<mse::ProfileInterval> profile;
+  std::optional<mse::BootstrapResult> bootstrap;
+  if (options.ci == "profile") {
+    if (!log_linear) {
+      throw Error(Error::Kind::usage,
+                  "--ci profile goes with the log-linear methods (stepwise, main, fixed, aic, "
+                  "bic)");
+    }
+    if (result.exists) {
+      profile = mse::profile_likelihood_interval(table, result.model);
+      result.ci_lower = profile->lower;
+      result.ci_upper = profile->upper;
+      result.ci_method = "profile likelihood (Rcapture's closedpCI.t), conditional on the model";
+    }
+  } else if (options.ci == "bootstrap" || options.ci == "bca") {
+    if (options.method != "stepwise") {
+      throw Error(Error::Kind::usage, "--ci bootstrap and bca go with --method stepwise");
+    }
+    if (result.exists) {
+      ProgressLine progress("bootstrap replicates");
+      mse::BootstrapOptions bootstrap_options;
+      bootstrap_options.replicates = options.replicates;
+      bootstrap_options.seed = options.seed;
+      bootstrap_options.p_threshold = options.p_threshold;
+      bootstrap_options.progress = [&progress](int done, int total) {
+        progress.update(static_cast<std::uint64_t>(done), static_cast<std::uint64_t>(total));
+      };
+      bootstrap = mse::bootstrap_stepwise(table, bootstrap_options);
+      progress.finish();
+      const bool bca = options.ci == "bca";
+      result.ci_lower = bca ? bootstrap->bca_lower : bootstrap->percentile_lower;
+      result.ci_upper = bca ? bootstrap->bca_upper : bootstrap->percentile_upper;
+      result.ci_method = fmt::format(
+          "{} bootstrap, {} replicates with stepwise reselection (SparseMSE's estimatepopulation)",
+          bca ? "BCa" : "percentile", options.replicates);
+      if (bootstrap->not_estimable > 0) {
+        result.warnings.push_back(
+            fmt::format("{} bootstrap replicates had no estimate", bootstrap->not_estimable));
+      }
+    }
+  }
 
   if (options.format == "json") {
     nlohmann::ordered_json out;
@@ -188,12 +281,24 @@ int run_mse(const MseOptions& options) {
       out["ci_method"] = nullptr;
     }
     const bool single = result.exists && !averaged;
-    out["model"] = averaged ? nlohmann::ordered_json(nullptr) : model_json(table, result);
+    out["model"] = log_linear ? model_json(table, result) : nlohmann::ordered_json(nullptr);
     out["aic"] = single ? nlohmann::ordered_json(result.aic) : nullptr;
     out["bic"] = single ? nlohmann::ordered_json(result.bic) : nullptr;
     out["deviance"] = single ? nlohmann::ordered_json(result.deviance) : nullptr;
     out["df"] = single ? nlohmann::ordered_json(result.df) : nullptr;
     out["warnings"] = result.warnings;
+    out["model_name"] = averaged ? "AIC-weighted average" : result.model_name;
+    if (profile) out["profile_estimate"] = profile->estimate;
+    if (bootstrap) {
+      out["bootstrap"] = {
+          {"replicates", options.replicates},
+          {"seed", options.seed},
+          {"not_estimable", bootstrap->not_estimable},
+          {"percentile", {bootstrap->percentile_lower, bootstrap->percentile_upper}},
+          {"bca", {bootstrap->bca_lower, bootstrap->bca_upper}},
+          {"bias_correction", bootstrap->bias_correction},
+          {"acceleration", bootstrap->acceleration}};
+    }
     if (ranking) {
       out["models_fitted"] = ranking->models;
       out["models_without_estimate"] = ranking->not_estimable;
@@ -208,8 +313,10 @@ int run_mse(const MseOptions& options) {
   if (averaged) {
     fmt::print("Model: the AIC-weighted average of {} models ({} without an estimate left out)\n",
                ranking->models - ranking->not_estimable, ranking->not_estimable);
-  } else {
+  } else if (log_linear) {
     fmt::print("Model: {}\n", model_formula(table, result));
+  } else {
+    fmt::print("Model: {} (Rcapture's closedp.t)\n", result.model_name);
   }
   fmt::print("Observed: {}\n", result.observed);
   for (const auto& warning : result.warnings) fmt::print("Warning: {}\n", warning);

@@ -48,6 +48,9 @@ struct MseOptions {
   std::string method = "stepwise";
   double p_threshold = 0.02;
   std::size_t top = 5;
+  std::string ci = "model";
+  int replicates = 1000;
+  std::uint64_t seed = 1234;
   std::string terms;
   std::string format = "table";
 };

@@ -321,4 +321,37 @@ TEST_F(Cli, MseModelSearchRankingsAndAverage) {
   EXPECT_NE(too_many.err.find("up to 6 lists"), std::string::npos);
 }
 
+TEST_F(Cli, MseClosedPopulationModelsAndIntervals) {
+  const std::string uk = std::string(VIGIL_FIXTURES_DIR) + "/mse/UKdat.csv";
+  // Rcapture closedp.t / closedpCI.t(m = "Mt") on UKdat (tests/mse/REFERENCE.md,
+  // table D): Mt 12213.9951246007; profile interval [10983.8505273511,
+  // 13648.2126893129], which Rcapture solves to about 1e-5.
+  const Outcome mt = vigil("mse '" + uk + "' --method Mt --format json");
+  ASSERT_EQ(mt.exit_code, 0) << mt.err;
+  const auto closed = nlohmann::json::parse(mt.out);
+  EXPECT_EQ(closed["model_name"], "Mt");
+  EXPECT_TRUE(closed["model"].is_null());
+  EXPECT_NEAR(closed["estimate"].get<double>(), 12213.9951246007, 1e-4);
+  const Outcome profile = vigil("mse '" + uk + "' --method main --ci profile --format json");
+  ASSERT_EQ(profile.exit_code, 0) << profile.err;
+  const auto interval = nlohmann::json::parse(profile.out);
+  EXPECT_NEAR(interval["ci"][0].get<double>(), 10983.8505273511, 1e-3);
+  EXPECT_NEAR(interval["ci"][1].get<double>(), 13648.2126893129, 1e-3);
+  EXPECT_TRUE(interval.contains("profile_estimate"));
+  // A small bootstrap: deterministic for a seed, interval around the estimate.
+  const std::string western = std::string(VIGIL_FIXTURES_DIR) + "/mse/Western.csv";
+  const std::string command =
+      "mse '" + western + "' --ci bca --bootstrap 50 --seed 7 --format json";
+  const Outcome first = vigil(command);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(vigil(command).out, first.out);
+  const auto boot = nlohmann::json::parse(first.out);
+  EXPECT_EQ(boot["bootstrap"]["replicates"], 50);
+  EXPECT_LT(boot["ci"][0].get<double>(), boot["estimate"].get<double>());
+  EXPECT_GT(boot["ci"][1].get<double>(), boot["estimate"].get<double>());
+  const Outcome wrong = vigil("mse '" + uk + "' --method main --ci bca");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_EQ(wrong.err, "vigil: --ci bootstrap and bca go with --method stepwise\n");
+}
+
 }  // namespace
