@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -160,6 +161,9 @@ void setup_mse(CLI::App& app, MseOptions& options) {
       ->check(CLI::Range(10, 1000000))
       ->capture_default_str();
   app.add_option("--seed", options.seed, "Bootstrap seed")->capture_default_str();
+  app.add_option("--strata", options.strata,
+                 "Estimate separately in each stratum (a column of FILE, e.g. citizenship) and "
+                 "sum the totals");
   app.add_option("--top", options.top,
                  "With --method aic, bic or average: models listed in the ranking")
       ->capture_default_str();
@@ -176,17 +180,22 @@ void setup_mse(CLI::App& app, MseOptions& options) {
       "  vigil mse UKdat.csv --method fixed --terms \"PF:NCA,LA:NG,NG:GP\" --format json");
 }
 
-int run_mse(const MseOptions& options) {
-  std::ifstream in(options.file, std::ios::binary);
-  if (!in) throw Error(Error::Kind::io, options.file + ": cannot open the file for reading");
-  const mse::CaptureHistories table = mse::read_capture_histories(in, options.file);
-  if (options.method != "fixed" && !options.terms.empty()) {
-    throw Error(Error::Kind::usage, "--terms goes with --method fixed");
-  }
-  const bool search =
-      options.method == "aic" || options.method == "bic" || options.method == "average";
+// What one table's estimation produced.
+struct Estimation {
   mse::MseResult result;
   std::optional<mse::ModelSearchResult> ranking;
+  std::optional<mse::ProfileInterval> profile;
+  std::optional<mse::BootstrapResult> bootstrap;
+  bool averaged = false;
+  bool log_linear = false;
+};
+
+Estimation estimate(const mse::CaptureHistories& table, const MseOptions& options) {
+  const bool search =
+      options.method == "aic" || options.method == "bic" || options.method == "average";
+  Estimation estimation;
+  mse::MseResult& result = estimation.result;
+  std::optional<mse::ModelSearchResult>& ranking = estimation.ranking;
   if (options.method == "stepwise") {
     result = mse::select_stepwise(table, options.p_threshold);
   } else if (search) {
@@ -213,13 +222,13 @@ int run_mse(const MseOptions& options) {
   } else {
     result = mse::fit_log_linear(table, mse::parse_terms(table, options.terms));
   }
-  const bool averaged = options.method == "average" && result.exists;
-  const bool log_linear = result.model_name == "log-linear" && !averaged;
+  estimation.averaged = options.method == "average" && result.exists;
+  estimation.log_linear = result.model_name == "log-linear" && !estimation.averaged;
 
-  std::optional<mse::ProfileInterval> profile;
-  std::optional<mse::BootstrapResult> bootstrap;
+  std::optional<mse::ProfileInterval>& profile = estimation.profile;
+  std::optional<mse::BootstrapResult>& bootstrap = estimation.bootstrap;
   if (options.ci == "profile") {
-    if (!log_linear) {
+    if (!estimation.log_linear) {
       throw Error(Error::Kind::usage,
                   "--ci profile goes with the log-linear methods (stepwise, main, fixed, aic, "
                   "bic)");
@@ -258,58 +267,69 @@ int run_mse(const MseOptions& options) {
     }
   }
 
-  if (options.format == "json") {
-    nlohmann::ordered_json out;
-    out["file"] = options.file;
-    out["lists"] = table.list_names();
-    out["method"] = options.method;
-    out["exists"] = result.exists;
-    out["reason"] =
-        result.exists ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(result.reason);
-    out["observed"] = result.observed;
-    if (result.exists) {
-      out["estimate"] = result.total;
-      out["dark_figure"] = result.unobserved;
-      out["std_error"] = result.std_error;
-      out["ci"] = {result.ci_lower, result.ci_upper};
-      out["ci_method"] = result.ci_method;
-    } else {
-      out["estimate"] = nullptr;
-      out["dark_figure"] = nullptr;
-      out["std_error"] = nullptr;
-      out["ci"] = nullptr;
-      out["ci_method"] = nullptr;
-    }
-    const bool single = result.exists && !averaged;
-    out["model"] = log_linear ? model_json(table, result) : nlohmann::ordered_json(nullptr);
-    out["aic"] = single ? nlohmann::ordered_json(result.aic) : nullptr;
-    out["bic"] = single ? nlohmann::ordered_json(result.bic) : nullptr;
-    out["deviance"] = single ? nlohmann::ordered_json(result.deviance) : nullptr;
-    out["df"] = single ? nlohmann::ordered_json(result.df) : nullptr;
-    out["warnings"] = result.warnings;
-    out["model_name"] = averaged ? "AIC-weighted average" : result.model_name;
-    if (profile) out["profile_estimate"] = profile->estimate;
-    if (bootstrap) {
-      out["bootstrap"] = {
-          {"replicates", options.replicates},
-          {"seed", options.seed},
-          {"not_estimable", bootstrap->not_estimable},
-          {"percentile", {bootstrap->percentile_lower, bootstrap->percentile_upper}},
-          {"bca", {bootstrap->bca_lower, bootstrap->bca_upper}},
-          {"bias_correction", bootstrap->bias_correction},
-          {"acceleration", bootstrap->acceleration}};
-    }
-    if (ranking) {
-      out["models_fitted"] = ranking->models;
-      out["models_without_estimate"] = ranking->not_estimable;
-      out["ranking_aic"] = ranking_json(table, ranking->by_aic);
-      out["ranking_bic"] = ranking_json(table, ranking->by_bic);
-    }
-    fmt::print("{}\n", out.dump(2));
-    return 0;
+  return estimation;
+}
+
+nlohmann::ordered_json estimation_json(const mse::CaptureHistories& table,
+                                       const Estimation& estimation, const MseOptions& options) {
+  const mse::MseResult& result = estimation.result;
+  const auto& ranking = estimation.ranking;
+  const auto& profile = estimation.profile;
+  const auto& bootstrap = estimation.bootstrap;
+  const bool averaged = estimation.averaged;
+  const bool log_linear = estimation.log_linear;
+  nlohmann::ordered_json out;
+  out["lists"] = table.list_names();
+  out["method"] = options.method;
+  out["exists"] = result.exists;
+  out["reason"] =
+      result.exists ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(result.reason);
+  out["observed"] = result.observed;
+  if (result.exists) {
+    out["estimate"] = result.total;
+    out["dark_figure"] = result.unobserved;
+    out["std_error"] = result.std_error;
+    out["ci"] = {result.ci_lower, result.ci_upper};
+    out["ci_method"] = result.ci_method;
+  } else {
+    out["estimate"] = nullptr;
+    out["dark_figure"] = nullptr;
+    out["std_error"] = nullptr;
+    out["ci"] = nullptr;
+    out["ci_method"] = nullptr;
   }
-  fmt::print("Multiple Systems Estimation: {} ({} lists: {})\n", options.file, table.list_count(),
-             fmt::join(table.list_names(), ", "));
+  const bool single = result.exists && !averaged;
+  out["model"] = log_linear ? model_json(table, result) : nlohmann::ordered_json(nullptr);
+  out["aic"] = single ? nlohmann::ordered_json(result.aic) : nullptr;
+  out["bic"] = single ? nlohmann::ordered_json(result.bic) : nullptr;
+  out["deviance"] = single ? nlohmann::ordered_json(result.deviance) : nullptr;
+  out["df"] = single ? nlohmann::ordered_json(result.df) : nullptr;
+  out["warnings"] = result.warnings;
+  out["model_name"] = averaged ? "AIC-weighted average" : result.model_name;
+  if (profile) out["profile_estimate"] = profile->estimate;
+  if (bootstrap) {
+    out["bootstrap"] = {{"replicates", options.replicates},
+                        {"seed", options.seed},
+                        {"not_estimable", bootstrap->not_estimable},
+                        {"percentile", {bootstrap->percentile_lower, bootstrap->percentile_upper}},
+                        {"bca", {bootstrap->bca_lower, bootstrap->bca_upper}},
+                        {"bias_correction", bootstrap->bias_correction},
+                        {"acceleration", bootstrap->acceleration}};
+  }
+  if (ranking) {
+    out["models_fitted"] = ranking->models;
+    out["models_without_estimate"] = ranking->not_estimable;
+    out["ranking_aic"] = ranking_json(table, ranking->by_aic);
+    out["ranking_bic"] = ranking_json(table, ranking->by_bic);
+  }
+  return out;
+}
+
+void print_estimation(const mse::CaptureHistories& table, const Estimation& estimation) {
+  const mse::MseResult& result = estimation.result;
+  const auto& ranking = estimation.ranking;
+  const bool averaged = estimation.averaged;
+  const bool log_linear = estimation.log_linear;
   if (averaged) {
     fmt::print("Model: the AIC-weighted average of {} models ({} without an estimate left out)\n",
                ranking->models - ranking->not_estimable, ranking->not_estimable);
@@ -322,7 +342,7 @@ int run_mse(const MseOptions& options) {
   for (const auto& warning : result.warnings) fmt::print("Warning: {}\n", warning);
   if (!result.exists) {
     fmt::print("No estimate: {}\n", result.reason);
-    return 0;
+    return;
   }
   fmt::print("Estimated total: {:.1f} (standard error {:.1f})\n", result.total, result.std_error);
   fmt::print("Not found by any list: {:.1f}\n", result.unobserved);
@@ -348,6 +368,92 @@ int run_mse(const MseOptions& options) {
       }
     }
   }
+}
+
+int run_mse(const MseOptions& options) {
+  std::ifstream in(options.file, std::ios::binary);
+  if (!in) throw Error(Error::Kind::io, options.file + ": cannot open the file for reading");
+  if (options.method != "fixed" && !options.terms.empty()) {
+    throw Error(Error::Kind::usage, "--terms goes with --method fixed");
+  }
+  if (options.strata.empty()) {
+    const mse::CaptureHistories table = mse::read_capture_histories(in, options.file);
+    const Estimation estimation = estimate(table, options);
+    if (options.format == "json") {
+      nlohmann::ordered_json out;
+      out["file"] = options.file;
+      out.update(estimation_json(table, estimation, options));
+      fmt::print("{}\n", out.dump(2));
+      return 0;
+    }
+    fmt::print("Multiple Systems Estimation: {} ({} lists: {})\n", options.file, table.list_count(),
+               fmt::join(table.list_names(), ", "));
+    print_estimation(table, estimation);
+    return 0;
+  }
+
+  // Stratified: each stratum estimated on its own, the totals summed. A
+  // stratum without an estimate is reported, and only its observed people
+  // enter the sum, which is then a lower bound.
+  const auto strata = mse::read_stratified_capture_histories(in, options.file, options.strata);
+  double total = 0;
+  double variance = 0;
+  std::int64_t observed = 0;
+  std::vector<std::string> without;
+  nlohmann::ordered_json strata_json = nlohmann::ordered_json::array();
+  if (options.format != "json") {
+    fmt::print("Multiple Systems Estimation by {}: {} ({} strata; lists: {})\n", options.strata,
+               options.file, strata.size(), fmt::join(strata.front().table.list_names(), ", "));
+  }
+  for (const auto& stratum : strata) {
+    const Estimation estimation = estimate(stratum.table, options);
+    const auto& result = estimation.result;
+    observed += stratum.table.observed();
+    if (result.exists) {
+      total += result.total;
+      variance += result.std_error * result.std_error;
+    } else {
+      total += static_cast<double>(stratum.table.observed());
+      without.push_back(stratum.name);
+    }
+    if (options.format == "json") {
+      nlohmann::ordered_json entry;
+      entry["stratum"] = stratum.name;
+      entry.update(estimation_json(stratum.table, estimation, options));
+      strata_json.push_back(entry);
+    } else {
+      fmt::print("\n== {} = {}\n", options.strata, stratum.name);
+      print_estimation(stratum.table, estimation);
+    }
+  }
+  constexpr double kZ975 = 1.959963984540054;
+  const double std_error = std::sqrt(variance);
+  const double lower = std::max(static_cast<double>(observed), total - kZ975 * std_error);
+  const double upper = total + kZ975 * std_error;
+  if (options.format == "json") {
+    nlohmann::ordered_json out;
+    out["file"] = options.file;
+    out["strata_column"] = options.strata;
+    out["strata"] = strata_json;
+    out["combined"] = {{"observed", observed},
+                       {"estimate", total},
+                       {"std_error", std_error},
+                       {"ci", {lower, upper}},
+                       {"ci_method", "normal, strata independent"},
+                       {"complete", without.empty()},
+                       {"strata_without_estimate", without}};
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("\n== All strata\nObserved: {}\n", observed);
+  if (!without.empty()) {
+    fmt::print(
+        "Warning: no estimate for {} ({}): only their observed people are counted, so the "
+        "total is a lower bound\n",
+        without.size() == 1 ? "stratum" : "strata", fmt::join(without, ", "));
+  }
+  fmt::print("Estimated total: {:.1f} (standard error {:.1f})\n", total, std_error);
+  fmt::print("95% interval: {:.1f} to {:.1f} (normal, strata independent)\n", lower, upper);
   return 0;
 }
 

@@ -49,6 +49,7 @@ struct MseOptions {
   double p_threshold = 0.02;
   std::size_t top = 5;
   std::string ci = "model";
+  std::string strata;
   int replicates = 1000;
   std::uint64_t seed = 1234;
   std::string terms;

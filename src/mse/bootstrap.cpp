@@ -57,6 +57,7 @@
 #include <mutex>
 #include <numeric>
 #include <span>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -141,6 +142,7 @@ constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 // history is merged with the unobservable one).
 CaptureHistories keep_lists(const CaptureHistories& table, const std::vector<std::size_t>& kept) {
   std::vector<std::string> names;
+  names.reserve(kept.size());
   for (const std::size_t list_idx : kept) names.push_back(table.list_names()[list_idx]);
   std::vector<std::int64_t> counts(std::size_t{1} << kept.size(), 0);
   for (std::uint32_t pattern = 1; pattern < table.cell_count(); ++pattern) {
@@ -275,7 +277,7 @@ BootstrapResult bootstrap_stepwise(const CaptureHistories& table, const Bootstra
     return true;
   };
   const unsigned threads = worker_count(options.threads, task_count);
-  std::size_t running = threads - 1;
+  std::size_t running = 0;  // worker threads not yet finished
   std::size_t reported = 0;
   const std::size_t report_every = std::max<std::size_t>(1, replicates / 100);
   const auto report = [&](bool force) {
@@ -289,16 +291,24 @@ BootstrapResult bootstrap_stepwise(const CaptureHistories& table, const Bootstra
     std::vector<std::jthread> workers;
     workers.reserve(threads - 1);
     for (unsigned worker = 1; worker < threads; ++worker) {
-      workers.emplace_back([&]() {
-        while (work_one()) {
-        }
-        glp_free_env();
-        {
-          const std::lock_guard lock(mutex);
-          --running;
-        }
-        changed.notify_one();
-      });
+      // Counted under the lock, so that a worker cannot finish first; if the
+      // system has no thread to give, the others share the work.
+      const std::lock_guard lock(mutex);
+      try {
+        workers.emplace_back([&]() {
+          while (work_one()) {
+          }
+          glp_free_env();
+          {
+            const std::lock_guard finished(mutex);
+            --running;
+          }
+          changed.notify_one();
+        });
+      } catch (const std::system_error&) {
+        break;
+      }
+      ++running;
     }
     while (work_one()) report(false);
     std::unique_lock lock(mutex);

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "core/error.hpp"
 #include "glm/glm.hpp"
@@ -71,51 +72,70 @@ std::int64_t CaptureHistories::overlap(std::size_t first, std::size_t second) co
   return total;
 }
 
-CaptureHistories read_capture_histories(std::istream& in, const std::string& source_name) {
+namespace {
+
+// Reads a capture-history file; with `stratum_column` set, one table per
+// value of that column.
+std::vector<Stratum> read_tables(std::istream& in, const std::string& source_name,
+                                 const std::string* stratum_column) {
   io::CsvReader reader(in, source_name);
   std::vector<std::string> header;
   if (!reader.next(header)) {
     throw input_error({source_name, 1, 0},
                       "the file is empty; expected a header naming the lists and a count column");
   }
-  const bool has_count = !header.empty() && is_count_column(header.back());
-  const std::size_t lists = has_count ? header.size() - 1 : header.size();
+  std::optional<std::size_t> stratum_index;
+  if (stratum_column != nullptr) {
+    const auto found = std::find(header.begin(), header.end(), *stratum_column);
+    if (found == header.end()) {
+      throw input_error({source_name, 1, 0},
+                        fmt::format("no column named \"{}\" for --strata; the columns are {}",
+                                    *stratum_column, fmt::join(header, ", ")));
+    }
+    stratum_index = static_cast<std::size_t>(found - header.begin());
+  }
+  const bool has_count = !header.empty() && is_count_column(header.back()) &&
+                         stratum_index != header.size() - 1;
+  std::vector<std::size_t> list_columns;
+  for (std::size_t column = 0; column < header.size() - (has_count ? 1 : 0); ++column) {
+    if (column != stratum_index) list_columns.push_back(column);
+  }
+  const std::size_t lists = list_columns.size();
   if (lists < 2 || lists > kMaxLists) {
     throw input_error({source_name, 1, 0},
                       fmt::format("expected 2 to {} list columns (then an optional count column "
                                   "named count or n), got {}",
                                   kMaxLists, lists));
   }
-  std::vector<std::string> names(header.begin(),
-                                 header.begin() + static_cast<std::ptrdiff_t>(lists));
-  for (std::size_t index = 0; index < names.size(); ++index) {
-    if (names[index].empty() || names[index].find_first_of(":, ") != std::string::npos) {
-      throw input_error({source_name, 1, index + 1}, "a list name without ':', ',' or spaces",
-                        names[index]);
+  std::vector<std::string> names;
+  for (const std::size_t column : list_columns) {
+    const std::string& name = header[column];
+    if (name.empty() || name.find_first_of(":, ") != std::string::npos) {
+      throw input_error({source_name, 1, column + 1}, "a list name without ':', ',' or spaces",
+                        name);
     }
-    for (std::size_t earlier = 0; earlier < index; ++earlier) {
-      if (names[earlier] == names[index]) {
-        throw input_error({source_name, 1, index + 1}, "list names that are all different",
-                          names[index]);
-      }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      throw input_error({source_name, 1, column + 1}, "list names that are all different", name);
     }
+    names.push_back(name);
   }
-  std::vector<std::int64_t> counts(std::size_t{1} << lists, 0);
+  std::vector<std::string> stratum_names;
+  std::vector<std::vector<std::int64_t>> counts;
   std::vector<std::string> fields;
   while (reader.next(fields)) {
     const std::size_t line = reader.record_line();
     if (fields.size() != header.size()) {
-      throw input_error(
-          {source_name, line, 0},
-          fmt::format("expected {} fields as in the header, got {}", header.size(), fields.size()));
+      throw input_error({source_name, line, 0},
+                        fmt::format("expected {} fields as in the header, got {}", header.size(),
+                                    fields.size()));
     }
     std::uint32_t pattern = 0;
     for (std::size_t list = 0; list < lists; ++list) {
-      const std::string& cell = fields[list];
+      const std::string& cell = fields[list_columns[list]];
       if (cell == "1") {
         pattern |= 1U << list;
       } else if (cell != "0") {
-        throw input_error({source_name, line, list + 1}, "0 or 1", cell);
+        throw input_error({source_name, line, list_columns[list] + 1}, "0 or 1", cell);
       }
     }
     std::int64_t count = 1;
@@ -133,9 +153,36 @@ CaptureHistories read_capture_histories(std::istream& in, const std::string& sou
                         "a history with no list marked 1 cannot be observed; expected at least "
                         "one 1 in the list columns");
     }
-    counts[pattern] += count;
+    const std::string stratum = stratum_index ? fields[*stratum_index] : std::string();
+    auto found = std::find(stratum_names.begin(), stratum_names.end(), stratum);
+    if (found == stratum_names.end()) {
+      stratum_names.push_back(stratum);
+      counts.emplace_back(std::size_t{1} << lists, 0);
+      found = stratum_names.end() - 1;
+    }
+    counts[static_cast<std::size_t>(found - stratum_names.begin())][pattern] += count;
   }
-  return CaptureHistories(std::move(names), std::move(counts));
+  if (stratum_names.empty()) {  // no rows: one empty table
+    stratum_names.emplace_back();
+    counts.emplace_back(std::size_t{1} << lists, 0);
+  }
+  std::vector<Stratum> out;
+  for (std::size_t index = 0; index < stratum_names.size(); ++index) {
+    out.push_back({stratum_names[index], CaptureHistories(names, std::move(counts[index]))});
+  }
+  return out;
+}
+
+}  // namespace
+
+CaptureHistories read_capture_histories(std::istream& in, const std::string& source_name) {
+  return std::move(read_tables(in, source_name, nullptr).front().table);
+}
+
+std::vector<Stratum> read_stratified_capture_histories(std::istream& in,
+                                                       const std::string& source_name,
+                                                       const std::string& stratum_column) {
+  return read_tables(in, source_name, &stratum_column);
 }
 
 std::string term_name(const CaptureHistories& table, const Interaction& interaction) {

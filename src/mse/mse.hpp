@@ -61,6 +61,19 @@ class CaptureHistories {
 // a row with no list marked 1.
 CaptureHistories read_capture_histories(std::istream& in, const std::string& source_name);
 
+// One capture-history table per stratum (e.g. citizenship or type of
+// exploitation), from a file like the above with one more column, named
+// `stratum_column`, anywhere before the count column. Strata in order of
+// first appearance. Every stratum has all the lists, even those that
+// observed nobody in it.
+struct Stratum {
+  std::string name;
+  CaptureHistories table;
+};
+std::vector<Stratum> read_stratified_capture_histories(std::istream& in,
+                                                       const std::string& source_name,
+                                                       const std::string& stratum_column);
+
 // A pair of lists whose dependence the model allows for.
 struct Interaction {
   std::size_t first = 0;

@@ -354,4 +354,26 @@ TEST_F(Cli, MseClosedPopulationModelsAndIntervals) {
   EXPECT_EQ(wrong.err, "vigil: --ci bootstrap and bca go with --method stepwise\n");
 }
 
+TEST_F(Cli, MseStrataAreSummedAndUnestimableOnesReported) {
+  // North: main effects on (30, 40, 25, 8, 6, 5) for A, B, C, AB, BC, AC;
+  // south: list C observes nobody, so it has no estimate.
+  write_file("strata.csv",
+             "A,B,C,region,count\n1,0,0,north,30\n0,1,0,north,40\n0,0,1,north,25\n"
+             "1,1,0,north,8\n0,1,1,north,6\n1,0,1,north,5\n1,0,0,south,20\n0,1,0,south,10\n"
+             "1,1,0,south,4\n");
+  const Outcome run = vigil("mse strata.csv --strata region --method main --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto out = nlohmann::json::parse(run.out);
+  ASSERT_EQ(out["strata"].size(), 2U);
+  EXPECT_EQ(out["strata"][0]["stratum"], "north");
+  EXPECT_EQ(out["strata"][1]["exists"], false);
+  const double north = out["strata"][0]["estimate"].get<double>();
+  EXPECT_EQ(out["combined"]["observed"], 148);
+  EXPECT_NEAR(out["combined"]["estimate"].get<double>(), north + 34, 1e-9);
+  EXPECT_EQ(out["combined"]["complete"], false);
+  EXPECT_EQ(out["combined"]["strata_without_estimate"], std::vector<std::string>{"south"});
+  const Outcome table = vigil("mse strata.csv --strata region --method main");
+  EXPECT_NE(table.out.find("so the total is a lower bound"), std::string::npos) << table.out;
+}
+
 }  // namespace

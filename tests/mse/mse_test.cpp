@@ -49,6 +49,27 @@ TEST(CaptureHistories, ReadsCountsAndIndividualRows) {
   EXPECT_EQ(people.list_total(0), 3);
 }
 
+TEST(CaptureHistories, StrataSplitTheTable) {
+  std::istringstream in("A,region,B,count\n1,north,0,5\n1,south,1,2\n0,north,1,3\n1,north,1,1\n");
+  const auto strata = read_stratified_capture_histories(in, "s.csv", "region");
+  ASSERT_EQ(strata.size(), 2U);
+  EXPECT_EQ(strata[0].name, "north");
+  EXPECT_EQ(strata[0].table.list_names(), (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(strata[0].table.observed(), 9);
+  EXPECT_EQ(strata[0].table.count(0b11), 1);
+  EXPECT_EQ(strata[1].name, "south");
+  EXPECT_EQ(strata[1].table.observed(), 2);
+  EXPECT_EQ(strata[1].table.list_total(0), 2);
+  std::istringstream missing("A,B,count\n1,0,5\n");
+  try {
+    read_stratified_capture_histories(missing, "s.csv", "region");
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "s.csv:1: no column named \"region\" for --strata; the columns are A, B, count");
+  }
+}
+
 TEST(CaptureHistories, ErrorsNameTheLineAndColumn) {
   const auto error_of = [](const std::string& text) -> std::string {
     try {

@@ -158,7 +158,8 @@ TEST(ProfileLikelihood, BoundsAreWhereTheLikelihoodDropsAndTheEstimateIsTheMaxim
       return (l(interval.estimate + step) - l(interval.estimate - step)) / (2 * step);
     };
     const double slope = (4 * central(h) - central(2 * h)) / 3;
-    const double curvature = (l(interval.estimate + h) - 2 * top + l(interval.estimate - h)) / (h * h);
+    const double curvature =
+        (l(interval.estimate + h) - 2 * top + l(interval.estimate - h)) / (h * h);
     EXPECT_LT(curvature, 0) << file;
     EXPECT_LT(std::abs(slope / curvature), 1e-4) << file;
   }
