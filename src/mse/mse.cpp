@@ -94,8 +94,8 @@ std::vector<Stratum> read_tables(std::istream& in, const std::string& source_nam
     }
     stratum_index = static_cast<std::size_t>(found - header.begin());
   }
-  const bool has_count = !header.empty() && is_count_column(header.back()) &&
-                         stratum_index != header.size() - 1;
+  const bool has_count =
+      !header.empty() && is_count_column(header.back()) && stratum_index != header.size() - 1;
   std::vector<std::size_t> list_columns;
   for (std::size_t column = 0; column < header.size() - (has_count ? 1 : 0); ++column) {
     if (column != stratum_index) list_columns.push_back(column);
@@ -125,9 +125,9 @@ std::vector<Stratum> read_tables(std::istream& in, const std::string& source_nam
   while (reader.next(fields)) {
     const std::size_t line = reader.record_line();
     if (fields.size() != header.size()) {
-      throw input_error({source_name, line, 0},
-                        fmt::format("expected {} fields as in the header, got {}", header.size(),
-                                    fields.size()));
+      throw input_error(
+          {source_name, line, 0},
+          fmt::format("expected {} fields as in the header, got {}", header.size(), fields.size()));
     }
     std::uint32_t pattern = 0;
     for (std::size_t list = 0; list < lists; ++list) {
