@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/numeric.hpp"
 
 namespace vigil::glm {
 namespace {
@@ -303,7 +304,7 @@ double poisson_log_likelihood(const VectorXd& y, const VectorXd& mu, const Vecto
   for (Index i = 0; i < y.size(); ++i) {
     if (weights(i) == 0) continue;
     const double y_log_mu = y(i) > 0 ? y(i) * std::log(mu(i)) : 0.0;
-    total += weights(i) * (y_log_mu - mu(i) - std::lgamma(y(i) + 1.0));
+    total += weights(i) * (y_log_mu - mu(i) - log_gamma(y(i) + 1.0));
   }
   return total;
 }

@@ -13,4 +13,8 @@ namespace vigil::mse::detail {
 // as SparseMSE's checkident does with lpSolve.
 bool has_positive_table(const Eigen::MatrixXd& design, const Eigen::VectorXd& response);
 
+// Frees the calling thread's GLPK environment (GLPK keeps one per thread);
+// worker threads call it before they end.
+void release_thread_lp_environment();
+
 }  // namespace vigil::mse::detail

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "mse/existence.hpp"
 #include "mse/mse.hpp"
 
 namespace vigil::mse {
@@ -94,8 +95,12 @@ ModelSearchResult search_all_models(const CaptureHistories& table,
   const unsigned hardware = std::max(1U, std::thread::hardware_concurrency());
   const auto threads = static_cast<std::size_t>(options.threads > 0 ? options.threads : hardware);
   std::vector<std::thread> workers;
-  for (std::size_t index = 0; index < std::min(threads, models); ++index)
-    workers.emplace_back(work);
+  for (std::size_t index = 0; index < std::min(threads, models); ++index) {
+    workers.emplace_back([&work]() {
+      work();
+      detail::release_thread_lp_environment();
+    });
+  }
   while (done.load() < models) {
     if (options.progress) options.progress(done.load(), models);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

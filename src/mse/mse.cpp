@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/error.hpp"
+#include "core/numeric.hpp"
 #include "glm/glm.hpp"
 #include "io/csv.hpp"
 #include "mse/existence.hpp"
@@ -341,7 +342,7 @@ MseResult result_from_fit(const CaptureHistories& table, const LogLinearModel& m
 }
 
 double poisson_log_pmf(double count, double mean) {
-  return count * std::log(mean) - mean - std::lgamma(count + 1.0);
+  return count * std::log(mean) - mean - log_gamma(count + 1.0);
 }
 
 // min(P(X <= observed), P(X >= observed)) for X ~ Poisson(mean): each tail

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/numeric.hpp"
 #include "glm/glm.hpp"
 #include "mse/mse.hpp"
 
@@ -136,8 +137,7 @@ bool has_both(std::uint32_t pattern, const Interaction& interaction) {
 // n0 - log(2 pi n0)/2 otherwise, as Rcapture.
 double unobserved_term(double unobserved, bool stirling) {
   if (!stirling || unobserved < 2) {
-    return (unobserved > 0 ? unobserved * std::log(unobserved) : 0.0) -
-           std::lgamma(unobserved + 1.0);
+    return (unobserved > 0 ? unobserved * std::log(unobserved) : 0.0) - log_gamma(unobserved + 1.0);
   }
   return unobserved - 0.5 * std::log(2.0 * std::numbers::pi * unobserved);
 }
@@ -152,7 +152,7 @@ double unobserved_slope(double unobserved, bool stirling) {
 // log(N! / N^N), and its derivative.
 double total_term(double total, bool stirling) {
   if (stirling) return -total + 0.5 * std::log(2.0 * std::numbers::pi * total);
-  return std::lgamma(total + 1.0) - total * std::log(total);
+  return log_gamma(total + 1.0) - total * std::log(total);
 }
 
 double total_slope(double total, bool stirling) {

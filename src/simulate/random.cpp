@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "core/error.hpp"
+#include "core/numeric.hpp"
 
 namespace vigil::simulate {
 namespace {
@@ -105,7 +106,7 @@ std::int64_t Rng::poisson(double mean) {
     if (us >= 0.07 && v <= v_r) return static_cast<std::int64_t>(k);
     if (k < 0.0 || (us < 0.013 && v > us)) continue;
     if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
-        -mean + k * loglam - std::lgamma(k + 1.0)) {
+        -mean + k * loglam - log_gamma(k + 1.0)) {
       return static_cast<std::int64_t>(k);
     }
   }
