@@ -62,15 +62,12 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "mse/internal.hpp"
 #include "mse/mse.hpp"
 #include "simulate/random.hpp"
 
 namespace vigil::mse {
 namespace detail {
-
-// Defined in profile_interval.cpp.
-double normal_cdf(double x);
-double normal_quantile(double probability);
 
 // R's quantile(x, p, type = 8) of sorted values: the median-unbiased
 // estimate of Hyndman & Fan (1996), interpolating at position

@@ -58,6 +58,8 @@ bool has_positive_table(const Eigen::MatrixXd& design, const Eigen::VectorXd& re
   return t > 1e-9 * scale;
 }
 
-void release_thread_lp_environment() { glp_free_env(); }
+void release_thread_lp_environment() {
+  glp_free_env();
+}
 
 }  // namespace vigil::mse::detail

@@ -41,6 +41,7 @@
 #include "core/error.hpp"
 #include "core/numeric.hpp"
 #include "glm/glm.hpp"
+#include "mse/internal.hpp"
 #include "mse/mse.hpp"
 
 namespace vigil::mse {

@@ -29,19 +29,10 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "mse/internal.hpp"
 #include "mse/mse.hpp"
 
 namespace vigil::mse {
-namespace detail {
-// Internals of src/mse/bootstrap.cpp and src/mse/profile_interval.cpp.
-double normal_cdf(double x);
-double normal_quantile(double probability);
-double quantile_type8(std::span<const double> sorted, double probability);
-double bias_correction(std::span<const double> replicates, double estimate);
-double bca_probability(double bias_correction, double acceleration, double probability);
-double jackknife_acceleration(std::span<const double> weights, std::span<const double> estimates);
-}  // namespace detail
-
 namespace {
 
 CaptureHistories load(const std::string& name) {

@@ -13,17 +13,10 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "mse/internal.hpp"
 #include "mse/mse.hpp"
 
 namespace vigil::mse {
-namespace detail {
-// Internals of src/mse/profile_interval.cpp.
-double normal_quantile(double probability);
-double normal_cdf(double x);
-double profile_log_likelihood(const CaptureHistories& table, const LogLinearModel& model,
-                              double total);
-}  // namespace detail
-
 namespace {
 
 CaptureHistories load(const std::string& name) {
