@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/terminal.hpp"
 #include "core/error.hpp"
+#include "core/numeric.hpp"
 #include "mse/mse.hpp"
 
 namespace vigil::cli {
@@ -81,15 +82,14 @@ std::string model_formula(const mse::CaptureHistories& table, const mse::MseResu
 // the interval is Buckland et al.'s normal one around the average.
 mse::MseResult model_average(const mse::CaptureHistories& table,
                              const mse::ModelSearchResult& ranking) {
-  constexpr double kZ975 = 1.959963984540054;
   mse::MseResult result;
   result.observed = table.observed();
   result.total = ranking.averaged_total;
   result.unobserved = result.total - static_cast<double>(result.observed);
   result.std_error = ranking.averaged_std_error;
-  result.ci_lower =
-      std::max(static_cast<double>(result.observed), result.total - kZ975 * result.std_error);
-  result.ci_upper = result.total + kZ975 * result.std_error;
+  result.ci_lower = std::max(static_cast<double>(result.observed),
+                             result.total - kNormalQuantile975 * result.std_error);
+  result.ci_upper = result.total + kNormalQuantile975 * result.std_error;
   result.ci_method =
       "normal around the AIC-weighted average (Buckland, Burnham & Augustin 1997), cut at the "
       "number observed";
@@ -426,10 +426,10 @@ int run_mse(const MseOptions& options) {
       print_estimation(stratum.table, estimation);
     }
   }
-  constexpr double kZ975 = 1.959963984540054;
   const double std_error = std::sqrt(variance);
-  const double lower = std::max(static_cast<double>(observed), total - kZ975 * std_error);
-  const double upper = total + kZ975 * std_error;
+  const double lower =
+      std::max(static_cast<double>(observed), total - kNormalQuantile975 * std_error);
+  const double upper = total + kNormalQuantile975 * std_error;
   if (options.format == "json") {
     nlohmann::ordered_json out;
     out["file"] = options.file;

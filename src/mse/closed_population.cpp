@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/numeric.hpp"
 #include "glm/glm.hpp"
 #include "mse/existence.hpp"
 #include "mse/mse.hpp"
@@ -32,7 +33,6 @@ using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
-constexpr double kZ975 = 1.959963984540054;
 // Rcapture's getBiasWarn: the asymptotic bias is "large" above 10 % of N.
 constexpr double kLargeBiasFraction = 0.1;
 // Gamma3.5's theta and Poisson2's base, Rcapture's defaults in closedp.t.
@@ -479,10 +479,10 @@ MseResult fit_closed(const CaptureHistories& table, ClosedPopulationModel model)
   // as fit_log_linear): the delta method for log(N - n).
   const VectorXd& gradient = estimate.log_unobserved_gradient;
   const double se_log = std::sqrt(gradient.dot(fit.covariance * gradient));
-  result.ci_lower =
-      static_cast<double>(result.observed) + result.unobserved * std::exp(-kZ975 * se_log);
-  result.ci_upper =
-      static_cast<double>(result.observed) + result.unobserved * std::exp(kZ975 * se_log);
+  result.ci_lower = static_cast<double>(result.observed) +
+                    result.unobserved * std::exp(-kNormalQuantile975 * se_log);
+  result.ci_upper = static_cast<double>(result.observed) +
+                    result.unobserved * std::exp(kNormalQuantile975 * se_log);
   result.ci_method = "normal on the log scale, conditional on the model";
 
   // Rcapture's infoFit 1 for a large asymptotic bias (getBiasWarn). For Mb

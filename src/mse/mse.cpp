@@ -319,10 +319,11 @@ MseResult result_from_fit(const CaptureHistories& table, const LogLinearModel& m
       std::sqrt(result.unobserved * result.unobserved * intercept_variance + result.unobserved);
   // SparseMSE's interval conditional on the model: normal on the log scale of
   // the unobserved count, shifted by the observed (estimatepopulation.0).
-  constexpr double kZ975 = 1.959963984540054;
   const double se_log = std::sqrt(intercept_variance);
-  result.ci_lower = static_cast<double>(result.observed) + std::exp(intercept - kZ975 * se_log);
-  result.ci_upper = static_cast<double>(result.observed) + std::exp(intercept + kZ975 * se_log);
+  result.ci_lower =
+      static_cast<double>(result.observed) + std::exp(intercept - kNormalQuantile975 * se_log);
+  result.ci_upper =
+      static_cast<double>(result.observed) + std::exp(intercept + kNormalQuantile975 * se_log);
   result.ci_method = "normal on the log scale, conditional on the model";
   result.deviance = fit.deviance;
   result.df = fit.df_residual;
