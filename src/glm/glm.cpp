@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/numeric.hpp"
+#include "glm/family_internal.hpp"
 
 namespace vigil::glm {
 namespace {
@@ -22,7 +23,7 @@ using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-constexpr double kMachineEpsilon = std::numeric_limits<double>::epsilon();
+using detail::kMachineEpsilon;
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
 // R's glm.fit hands its QR the tolerance min(1e-7, epsilon / 1000), which is
@@ -280,36 +281,6 @@ LeastSquares solve_least_squares(LeastSquaresProblem problem, bool want_covarian
 }
 
 // ---------------------------------------------------------------------------
-// The Poisson family with log link, as R's poisson().
-
-// linkinv: R floors exp(eta) at machine epsilon so that mu stays positive.
-double poisson_mean(double eta) {
-  return std::max(std::exp(eta), kMachineEpsilon);
-}
-
-// Deviance residuals summed: 2 w (y log(y/mu) - (y - mu)), with y log(y/mu)
-// taken as 0 when y = 0 (McCullagh & Nelder 1989, table 2.1).
-double poisson_deviance(const VectorXd& y, const VectorXd& mu, const VectorXd& weights) {
-  double total = 0;
-  for (Index i = 0; i < y.size(); ++i) {
-    const double term = y(i) > 0 ? y(i) * std::log(y(i) / mu(i)) - (y(i) - mu(i)) : mu(i);
-    total += 2.0 * weights(i) * term;
-  }
-  return total;
-}
-
-// sum w log dpois(y; mu), the log-likelihood behind R's poisson()$aic.
-double poisson_log_likelihood(const VectorXd& y, const VectorXd& mu, const VectorXd& weights) {
-  double total = 0;
-  for (Index i = 0; i < y.size(); ++i) {
-    if (weights(i) == 0) continue;
-    const double y_log_mu = y(i) > 0 ? y(i) * std::log(mu(i)) : 0.0;
-    total += weights(i) * (y_log_mu - mu(i) - log_gamma(y(i) + 1.0));
-  }
-  return total;
-}
-
-// ---------------------------------------------------------------------------
 // IRLS (McCullagh & Nelder 1989, section 2.5; R's glm.fit).
 
 struct IrlsResult {
@@ -326,8 +297,9 @@ struct IrlsResult {
 
 class Irls {
  public:
-  Irls(const MatrixXd& x, const VectorXd& y, const VectorXd& offset, const VectorXd& weights)
-      : x_(x), y_(y), offset_(offset), weights_(weights) {
+  Irls(const MatrixXd& x, const VectorXd& y, const VectorXd& offset, const VectorXd& weights,
+       const detail::FamilyFunctions& family)
+      : x_(x), y_(y), offset_(offset), weights_(weights), family_(family) {
     // Observations with zero prior weight take no part in the fit (R's
     // `good`); they still get a linear predictor and a fitted value.
     for (Index i = 0; i < y.size(); ++i) {
@@ -337,8 +309,8 @@ class Irls {
   }
 
   // The weighted least-squares problem of an IRLS step on the given columns
-  // of X. For the log link dmu/deta = mu = variance, so the working weight
-  // is w mu and the working response eta - offset + (y - mu) / mu.
+  // of X: working weights w (dmu/deta)^2 / V(mu) and working response
+  // eta - offset + (y - mu) / (dmu/deta), as glm.fit.
   //
   // Small problems (the log-linear models of MSE) are handed to the
   // limited-pivot QR as they are, exactly as R's Cdqrls gets them. Tall ones
@@ -358,8 +330,9 @@ class Irls {
       root_w.resize(count);
       for (Index r = 0; r < count; ++r) {
         const Index i = good_[static_cast<std::size_t>(first_row + r)];
-        root_w(r) = std::sqrt(weights_(i) * mu(i));
-        target(r, cols) = root_w(r) * (eta(i) - offset_(i) + (y_(i) - mu(i)) / mu(i));
+        const double derivative = family_.mean_derivative(eta(i));
+        root_w(r) = std::sqrt(weights_(i) * derivative * derivative / family_.variance(mu(i)));
+        target(r, cols) = root_w(r) * (eta(i) - offset_(i) + (y_(i) - mu(i)) / derivative);
       }
       // Column by column, following the column-major storage of X.
       for (Index k = 0; k < cols; ++k) {
@@ -392,15 +365,15 @@ class Irls {
   void predict(const VectorXd& beta, VectorXd& eta, VectorXd& mu) const {
     eta.noalias() = x_ * beta;
     eta += offset_;
-    mu = eta.unaryExpr([](double e) { return poisson_mean(e); });
+    mu = eta.unaryExpr([this](double e) { return family_.mean(e); });
   }
 
   IrlsResult run(const VectorXd& mu_start, int max_iterations, double tolerance) const {
     IrlsResult out;
     // R: eta <- linkfun(mustart); mu <- linkinv(eta).
-    out.eta = mu_start.array().log().matrix();
-    out.mu = out.eta.unaryExpr([](double e) { return poisson_mean(e); });
-    double deviance_old = poisson_deviance(y_, out.mu, weights_);
+    out.eta = mu_start.unaryExpr([this](double m) { return family_.link(m); });
+    out.mu = out.eta.unaryExpr([this](double e) { return family_.mean(e); });
+    double deviance_old = family_.deviance(y_, out.mu, weights_);
     // Before the first step there are no coefficients to fall back on (the
     // start is a vector of means, not a point of the model); R gives up if
     // the first step's deviance is not finite, we halve towards beta = 0.
@@ -414,7 +387,7 @@ class Irls {
       out.aliased = std::move(step.aliased);
       out.rank = step.rank;
       predict(beta, out.eta, out.mu);
-      double deviance = poisson_deviance(y_, out.mu, weights_);
+      double deviance = family_.deviance(y_, out.mu, weights_);
 
       // Step-halving: R's glm.fit halves the step while the deviance is not
       // finite; we also halve while it rises (after the first step, whose
@@ -427,7 +400,7 @@ class Irls {
       for (int halving = 0; halving < kMaxHalvings && needs_halving(deviance); ++halving) {
         beta = 0.5 * (beta + beta_old);
         predict(beta, out.eta, out.mu);
-        deviance = poisson_deviance(y_, out.mu, weights_);
+        deviance = family_.deviance(y_, out.mu, weights_);
       }
       out.coefficients = beta;
       out.deviance = deviance;
@@ -435,7 +408,14 @@ class Irls {
         out.deviance_not_finite = true;
         return out;
       }
-      if (std::abs(deviance - deviance_old) / (std::abs(deviance) + 0.1) < tolerance) {
+      // For the negative binomial the log link is not canonical, Fisher
+      // scoring converges only linearly, and a deviance that has stopped
+      // moving can leave the coefficients 1e-7 from the estimate; there the
+      // coefficients must also have settled.
+      const bool settled =
+          family_.family != Family::negative_binomial ||
+          ((beta - beta_old).array().abs() <= 1e-10 * (beta.array().abs() + 1e-3)).all();
+      if (std::abs(deviance - deviance_old) / (std::abs(deviance) + 0.1) < tolerance && settled) {
         out.converged = true;
         return out;
       }
@@ -477,6 +457,7 @@ class Irls {
   const VectorXd& y_;
   const VectorXd& offset_;
   const VectorXd& weights_;
+  const detail::FamilyFunctions& family_;
   std::vector<Index> good_;
   std::vector<Index> all_columns_;
 };
@@ -527,17 +508,37 @@ void validate(const MatrixXd& design, const VectorXd& response, const GlmOptions
     }
   }
   check_finite_vector(response, "response");
-  switch (options.family) {
-    case Family::poisson:
-      for (Index i = 0; i < n; ++i) {
-        const double y = response(i);
+  for (Index i = 0; i < n; ++i) {
+    const double y = response(i);
+    switch (options.family) {
+      case Family::poisson:
+      case Family::negative_binomial:
         if (y < 0 || y != std::floor(y)) {
           throw usage_error(fmt::format(
-              "a Poisson response must be a non-negative whole count, got {} at observation {}", y,
-              i + 1));
+              "a {} response must be a non-negative whole count, got {} at observation {}",
+              options.family == Family::poisson ? "Poisson" : "negative binomial", y, i + 1));
         }
-      }
-      break;
+        break;
+      case Family::quasi_poisson:
+        if (y < 0) {
+          throw usage_error(fmt::format(
+              "a quasi-Poisson response must be non-negative, got {} at observation {}", y, i + 1));
+        }
+        break;
+      case Family::binomial:
+        if (y < 0 || y > 1) {
+          throw usage_error(fmt::format(
+              "a binomial response must be a proportion between 0 and 1 (with the numbers of "
+              "trials as prior weights), got {} at observation {}",
+              y, i + 1));
+        }
+        break;
+    }
+  }
+  if (options.family == Family::negative_binomial && !std::isnan(options.theta) &&
+      !(options.theta > 0 && std::isfinite(options.theta))) {
+    throw usage_error(
+        fmt::format("the negative binomial theta must be positive, got {}", options.theta));
   }
   check_finite_vector(options.offset, "offset");
   check_finite_vector(options.weights, "prior weight");
@@ -573,19 +574,28 @@ std::string column_list(const std::vector<bool>& aliased) {
 
 }  // namespace
 
-GlmFit fit_glm(const MatrixXd& design, const VectorXd& response, const GlmOptions& options) {
-  validate(design, response, options);
+namespace detail {
+
+GlmFit fit_with_family(const MatrixXd& design, const VectorXd& response, const GlmOptions& options,
+                       const FamilyFunctions& family, const VectorXd* mu_start) {
   const Index n = design.rows();
   const Index p = design.cols();
   const VectorXd offset = options.offset.size() == 0 ? VectorXd::Zero(n) : options.offset;
   const VectorXd weights = options.weights.size() == 0 ? VectorXd::Ones(n) : options.weights;
 
-  const Irls irls(design, response, offset, weights);
-  // R's poisson()$initialize: mustart = y + 0.1.
-  const VectorXd mu_start = response.array() + 0.1;
-  IrlsResult core = irls.run(mu_start, options.max_iterations, options.tolerance);
+  const Irls irls(design, response, offset, weights, family);
+  VectorXd start;
+  if (mu_start != nullptr) {
+    start = *mu_start;
+  } else {
+    start.resize(n);
+    for (Index i = 0; i < n; ++i) start(i) = family.start_mean(response(i), weights(i));
+  }
+  IrlsResult core = irls.run(start, options.max_iterations, options.tolerance);
 
   GlmFit fit;
+  fit.family = family.family;
+  fit.theta = family.family == Family::negative_binomial ? family.theta : kNan;
   fit.rank = core.rank;
   fit.aliased = core.aliased;
   fit.iterations = core.iterations;
@@ -597,30 +607,52 @@ GlmFit fit_glm(const MatrixXd& design, const VectorXd& response, const GlmOption
   for (Index j = 0; j < p; ++j) {
     if (fit.aliased[static_cast<std::size_t>(j)]) fit.coefficients(j) = kNan;
   }
-  // Dispersion is 1 for the Poisson family.
-  fit.covariance = irls.covariance(core);
+  const Index used = irls.observations_used();
+  fit.observations = static_cast<int>(used);
+  fit.df_residual = static_cast<int>(used) - fit.rank;
+
+  // Working weights and residuals at the estimate, and Pearson's statistic.
+  fit.prior_weights = weights;
+  fit.working_weights = VectorXd::Zero(n);
+  fit.working_residuals.resize(n);
+  fit.pearson_chi2 = 0;
+  for (Index i = 0; i < n; ++i) {
+    const double derivative = family.mean_derivative(core.eta(i));
+    const double variance = family.variance(core.mu(i));
+    fit.working_residuals(i) = (response(i) - core.mu(i)) / derivative;
+    if (weights(i) == 0) continue;
+    fit.working_weights(i) = weights(i) * derivative * derivative / variance;
+    fit.pearson_chi2 +=
+        fit.working_weights(i) * fit.working_residuals(i) * fit.working_residuals(i);
+  }
+  // summary.glm: the quasi family's dispersion is Pearson's chi-square over
+  // the residual degrees of freedom; the others' is fixed at 1.
+  fit.dispersion_estimated = family.family == Family::quasi_poisson;
+  if (fit.dispersion_estimated) {
+    fit.dispersion = fit.df_residual > 0 ? fit.pearson_chi2 / fit.df_residual : kNan;
+  }
+  fit.covariance = irls.covariance(core) * fit.dispersion;
   fit.std_errors = fit.covariance.diagonal().array().sqrt();
 
-  fit.log_likelihood = poisson_log_likelihood(response, core.mu, weights);
+  fit.log_likelihood = log_likelihood(family, response, core.mu, weights);
   fit.aic = -2.0 * fit.log_likelihood + 2.0 * fit.rank;
-  const Index used = irls.observations_used();
-  fit.df_residual = static_cast<int>(used) - fit.rank;
+  fit.bic = -2.0 * fit.log_likelihood + std::log(static_cast<double>(used)) * fit.rank;
 
   // Null deviance as R's glm(): with an intercept and no offset the null
   // model's mean is the weighted mean of y; with an intercept and an offset
   // it is refitted on the intercept alone, started from the full model's
-  // fitted values; without an intercept it is mu = exp(offset).
+  // fitted values; without an intercept it is mu = linkinv(offset).
   const std::optional<Index> intercept = intercept_column(design);
   fit.df_null = static_cast<int>(used) - (intercept ? 1 : 0);
   if (!intercept) {
-    const VectorXd null_mu = offset.unaryExpr([](double e) { return poisson_mean(e); });
-    fit.null_deviance = poisson_deviance(response, null_mu, weights);
+    const VectorXd null_mu = offset.unaryExpr([&family](double e) { return family.mean(e); });
+    fit.null_deviance = family.deviance(response, null_mu, weights);
   } else if (options.offset.size() == 0) {
     const double mean = weights.dot(response) / weights.sum();
-    fit.null_deviance = poisson_deviance(response, VectorXd::Constant(n, mean), weights);
+    fit.null_deviance = family.deviance(response, VectorXd::Constant(n, mean), weights);
   } else {
     const MatrixXd ones = MatrixXd::Ones(n, 1);
-    const Irls null_irls(ones, response, offset, weights);
+    const Irls null_irls(ones, response, offset, weights, family);
     const IrlsResult null_fit = null_irls.run(core.mu, options.max_iterations, options.tolerance);
     fit.null_deviance = null_fit.deviance;
     if (!null_fit.converged) {
@@ -642,26 +674,48 @@ GlmFit fit_glm(const MatrixXd& design, const VectorXd& response, const GlmOption
         core.iterations));
   }
 
-  // R's glm.fit warns "fitted rates numerically 0 occurred". A fitted mean
-  // heading to zero means a count of 0 that the model can only match by
-  // sending a coefficient to -infinity: the maximum-likelihood estimate does
-  // not exist, and that coefficient and its standard error are meaningless.
-  const double largest = std::max(1.0, core.mu.maxCoeff());
-  Index zero_count = 0;
-  Index first_zero = -1;
-  for (Index i = 0; i < n; ++i) {
-    if (weights(i) == 0) continue;  // not part of the fit
-    if (core.mu(i) < 10 * kMachineEpsilon || core.mu(i) < kNumericallyZeroFraction * largest) {
-      if (zero_count++ == 0) first_zero = i;
+  Index boundary_count = 0;
+  Index first_boundary = -1;
+  if (family.family == Family::binomial) {
+    // R's glm.fit warns "fitted probabilities numerically 0 or 1 occurred":
+    // some outcome is predicted perfectly by a combination of the
+    // covariates (separation), and the coefficients involved run off to
+    // infinity.
+    for (Index i = 0; i < n; ++i) {
+      if (weights(i) == 0) continue;
+      if (core.mu(i) < 10 * kMachineEpsilon || core.mu(i) > 1 - 10 * kMachineEpsilon) {
+        if (boundary_count++ == 0) first_boundary = i;
+      }
     }
-  }
-  if (zero_count > 0) {
-    fit.warnings.push_back(fmt::format(
-        "fitted values numerically 0 occurred for {} observation(s) (the first is observation "
-        "{}): a count of 0 is being fitted by sending a coefficient to -infinity, so the "
-        "maximum-likelihood estimate does not exist and the coefficients involved, and their "
-        "standard errors, are not meaningful",
-        zero_count, first_zero + 1));
+    if (boundary_count > 0) {
+      fit.warnings.push_back(fmt::format(
+          "fitted probabilities numerically 0 or 1 occurred for {} observation(s) (the first is "
+          "observation {}): the outcome is perfectly separated by the covariates, so the "
+          "maximum-likelihood estimate does not exist and the coefficients involved, and their "
+          "standard errors, are not meaningful",
+          boundary_count, first_boundary + 1));
+    }
+  } else {
+    // R's glm.fit warns "fitted rates numerically 0 occurred". A fitted
+    // mean heading to zero means a count of 0 that the model can only match
+    // by sending a coefficient to -infinity: the maximum-likelihood estimate
+    // does not exist, and that coefficient and its standard error are
+    // meaningless.
+    const double largest = std::max(1.0, core.mu.maxCoeff());
+    for (Index i = 0; i < n; ++i) {
+      if (weights(i) == 0) continue;
+      if (core.mu(i) < 10 * kMachineEpsilon || core.mu(i) < kNumericallyZeroFraction * largest) {
+        if (boundary_count++ == 0) first_boundary = i;
+      }
+    }
+    if (boundary_count > 0) {
+      fit.warnings.push_back(fmt::format(
+          "fitted values numerically 0 occurred for {} observation(s) (the first is observation "
+          "{}): a count of 0 is being fitted by sending a coefficient to -infinity, so the "
+          "maximum-likelihood estimate does not exist and the coefficients involved, and their "
+          "standard errors, are not meaningful",
+          boundary_count, first_boundary + 1));
+    }
   }
 
   if (fit.rank < p) {
@@ -669,6 +723,32 @@ GlmFit fit_glm(const MatrixXd& design, const VectorXd& response, const GlmOption
         fmt::format("{} column(s) of the design are linearly dependent on earlier ones and were "
                     "dropped (aliased; R reports NA for them): column(s) {}",
                     p - fit.rank, column_list(fit.aliased)));
+  }
+  return fit;
+}
+
+}  // namespace detail
+
+GlmFit fit_glm(const MatrixXd& design, const VectorXd& response, const GlmOptions& options) {
+  validate(design, response, options);
+  if (options.family == Family::negative_binomial && std::isnan(options.theta)) {
+    return detail::fit_negative_binomial(design, response, options);
+  }
+  const detail::FamilyFunctions family{options.family, options.theta};
+  GlmFit fit = detail::fit_with_family(design, response, options, family, nullptr);
+  if (options.family == Family::binomial) {
+    // R warns "non-integer #successes in a binomial glm!": the likelihood
+    // (and so the AIC) is then that of the rounded counts.
+    for (Index i = 0; i < response.size(); ++i) {
+      const double successes = fit.prior_weights(i) * response(i);
+      if (std::abs(successes - std::round(successes)) > 1e-3) {
+        fit.warnings.push_back(fmt::format(
+            "the numbers of successes (response x prior weight) are not whole numbers, e.g. {} at "
+            "observation {}: the log-likelihood, AIC and BIC are those of the rounded counts",
+            successes, i + 1));
+        break;
+      }
+    }
   }
   return fit;
 }
