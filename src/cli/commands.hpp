@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vigil::cli {
 
@@ -57,5 +58,44 @@ struct MseOptions {
 };
 void setup_mse(CLI::App& app, MseOptions& options);
 int run_mse(const MseOptions& options);
+
+struct GlmCliOptions {
+  std::string data;
+  std::string formula;
+  std::string family = "poisson";
+  std::string weights;
+  std::string robust;
+  std::string ci = "wald";
+  double level = 0.95;
+  std::string compare;
+  bool ratios = false;
+  std::string format = "table";
+  std::string output;
+};
+void setup_glm(CLI::App& app, GlmCliOptions& options);
+int run_glm(const GlmCliOptions& options);
+
+struct NexusCliOptions {
+  std::string migration;
+  std::string db = "vigil.db";
+  std::string cases;
+  std::string counts;
+  std::string measure = "flow";
+  std::string fixed_effects = "corridor,year";
+  std::string cluster = "corridor";
+  std::vector<std::string> controls;
+  std::string regions_in;
+  double level = 0.95;
+  std::size_t top = 10;
+  std::string panel_out;
+  std::string format = "table";
+  std::string output;
+};
+void setup_nexus(CLI::App& app, NexusCliOptions& options);
+int run_nexus(const NexusCliOptions& options);
+
+// Writes `text` to `path`, or to standard output when `path` is empty, and
+// says where on standard error; shared by the verbs that print reports.
+void emit(const std::string& text, const std::string& path, const std::string& what);
 
 }  // namespace vigil::cli

@@ -30,8 +30,9 @@ int exit_code(vigil::Error::Kind kind) {
 int run_cli(int argc, char** argv) {
   CLI::App app{
       "vigil: evidence from anti-trafficking data.\n"
-      "Imports victim case records (CTDC and HTCDS layouts) into a local SQLite store and\n"
-      "describes them. Run `vigil VERB --help` for each verb."};
+      "Imports victim case records (CTDC and HTCDS layouts) into a local SQLite store,\n"
+      "describes them, estimates the undetected (mse), and measures the link with migration\n"
+      "(nexus, glm). Run `vigil VERB --help` for each verb."};
   app.set_version_flag("--version", std::string("vigil ") + VIGIL_VERSION);
   app.require_subcommand(1);
   app.footer(
@@ -52,6 +53,14 @@ int run_cli(int argc, char** argv) {
   auto* mse_cmd = app.add_subcommand(
       "mse", "Estimate the total number of victims by Multiple Systems Estimation");
   vigil::cli::setup_mse(*mse_cmd, mse_options);
+  vigil::cli::GlmCliOptions glm_options;
+  auto* glm_cmd = app.add_subcommand(
+      "glm", "Fit a generalised linear model (Poisson, negative binomial, logit) from a CSV file");
+  vigil::cli::setup_glm(*glm_cmd, glm_options);
+  vigil::cli::NexusCliOptions nexus_options;
+  auto* nexus_cmd = app.add_subcommand(
+      "nexus", "Measure the link between migration and identified victims, per corridor");
+  vigil::cli::setup_nexus(*nexus_cmd, nexus_options);
 
   try {
     app.parse(argc, argv);
@@ -64,6 +73,8 @@ int run_cli(int argc, char** argv) {
     if (profile_cmd->parsed()) return vigil::cli::run_profile(profile_options);
     if (simulate_cmd->parsed()) return vigil::cli::run_simulate(simulate_options);
     if (mse_cmd->parsed()) return vigil::cli::run_mse(mse_options);
+    if (glm_cmd->parsed()) return vigil::cli::run_glm(glm_options);
+    if (nexus_cmd->parsed()) return vigil::cli::run_nexus(nexus_options);
   } catch (const vigil::Error& error) {
     fmt::print(stderr, "vigil: {}\n", error.what());
     return exit_code(error.kind());

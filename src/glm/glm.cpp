@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <limits>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "core/error.hpp"
@@ -42,6 +43,10 @@ constexpr double kAliasTolerance = 1e-11;
 // model (SparseMSE) fits cells of 5e-6 with a largest of 907, a ratio of
 // 6e-9. A threshold of 1e-11 lies between the two.
 constexpr double kNumericallyZeroFraction = 1e-11;
+
+// From this many rows on, the QR of an IRLS step is split between two
+// threads: below it a thread costs more than it saves.
+constexpr Index kParallelRows = 65536;
 
 // Halving stops correcting a step after this many halvings: by then the step
 // is below the resolution of the coefficients.
@@ -324,10 +329,9 @@ class Irls {
                                        const std::vector<Index>& columns) const {
     const auto rows = static_cast<Index>(good_.size());
     const auto cols = static_cast<Index>(columns.size());
-    VectorXd root_w;
     const auto fill = [&](Eigen::Block<MatrixXd> target, Index first_row) {
       const Index count = target.rows();
-      root_w.resize(count);
+      VectorXd root_w(count);
       for (Index r = 0; r < count; ++r) {
         const Index i = good_[static_cast<std::size_t>(first_row + r)];
         const double derivative = family_.mean_derivative(eta(i));
@@ -348,11 +352,29 @@ class Irls {
       fill(augmented.block(0, 0, rows, cols + 1), 0);
     } else {
       // Chunks of about 16k numbers (128 kB) fit in a core's L2 cache.
-      StreamingQr tall(cols + 1, std::max<Index>(2 * (cols + 1), 16384 / (cols + 1)));
-      for (Index first = 0; first < rows; first += tall.chunk_rows()) {
-        const Index count = std::min(tall.chunk_rows(), rows - first);
-        fill(tall.chunk(count), first);
-        tall.absorb(count);
+      const Index chunk_rows = std::max<Index>(2 * (cols + 1), 16384 / (cols + 1));
+      const auto reduce = [&](StreamingQr& qr, Index begin, Index end) {
+        for (Index first = begin; first < end; first += qr.chunk_rows()) {
+          const Index count = std::min(qr.chunk_rows(), end - first);
+          fill(qr.chunk(count), first);
+          qr.absorb(count);
+        }
+      };
+      StreamingQr tall(cols + 1, chunk_rows);
+      if (rows < kParallelRows) {
+        reduce(tall, 0, rows);
+      } else {
+        // Two halves reduced at once, on two cores, then the second
+        // half's R stacked under the first's and folded in (a tall-skinny
+        // QR: Demmel, Grigori, Hoemmen & Langou 2012). Always two halves,
+        // whatever the machine, so that results do not depend on it.
+        const Index middle = rows / 2;
+        StreamingQr second(cols + 1, chunk_rows);
+        std::thread worker([&] { reduce(second, middle, rows); });
+        reduce(tall, 0, middle);
+        worker.join();
+        tall.chunk(cols + 1) = second.r();
+        tall.absorb(cols + 1);
       }
       augmented = tall.r();
     }

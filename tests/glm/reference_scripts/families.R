@@ -4,9 +4,10 @@
 #   Rscript tests/glm/reference_scripts/families.R tests/fixtures/glm/families
 # The simulated world is vigil's: `vigil simulate --scenario kazakhstan
 # --seed 2024 --out world` (the demo's world), file world/truth_corridors.csv,
-# copied to tests/fixtures/glm/families/world_corridors.csv (only the observed
-# columns year, corridor_type, origin, destination, flow, stock and
-# detected_victims are used).
+# copied to tests/fixtures/glm/families/world_corridors.csv with only the
+# observed columns: cut -d, -f1-6,9 world/truth_corridors.csv (year,
+# corridor_type, origin, destination, flow, stock, detected_victims).
+
 suppressMessages({ library(MASS); library(sandwich) })
 args <- commandArgs(trailingOnly = TRUE)
 out <- args[1]
