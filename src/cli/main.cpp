@@ -65,7 +65,10 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // --help and --version end here with 0; every other parse error is a bad
+    // option, exit code 2 as documented (CLI11's own codes are not).
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
   }
 
   try {

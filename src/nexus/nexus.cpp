@@ -309,17 +309,25 @@ NexusResult analyse_nexus(const std::vector<MigrationRow>& migration,
   }
   double matched_victims = 0;
   for (const auto& row : result.panel) matched_victims += row.victims;
-  if (matched_victims == 0) {
+  // Most victims without a corridor-year in the migration table means the
+  // two tables name places differently: a model on the few that match would
+  // describe the wrong corridors, so stop and say why.
+  if (result.victims_unmatched > matched_victims) {
     std::string examples;
     for (const auto& e : result.unmatched_examples) examples += (examples.empty() ? "" : "; ") + e;
-    throw Error(
-        Error::Kind::input,
-        fmt::format("no victim could be placed on a corridor-year of the migration table "
-                    "(victims' corridor-years such as: {}; migration's such as: {} {}). "
-                    "Do the origin and destination codes match? A regional migration "
-                    "table joins with case records through --regions-in COUNTRY",
-                    examples.empty() ? "none" : examples, migration.front().year,
-                    corridor_label(migration.front().origin, migration.front().destination)));
+    const bool regional = std::any_of(migration.begin(), migration.end(), [&](const auto& row) {
+      return !is_country_code(place(row.destination)) || !is_country_code(place(row.origin));
+    });
+    throw Error(Error::Kind::input,
+                fmt::format("{:g} of {:g} victims have no corridor-year in the migration table "
+                            "(for example {}; the migration table has, for example, {} {}). {}",
+                            result.victims_unmatched, result.victims_unmatched + matched_victims,
+                            examples, migration.front().year,
+                            corridor_label(migration.front().origin, migration.front().destination),
+                            regional ? "The migration table names regions while the victims are "
+                                       "counted by country: add --regions-in COUNTRY (for example "
+                                       "--regions-in KAZ) to sum the regions into their country"
+                                     : "Do the origin and destination codes and the years match?"));
   }
   const auto n = static_cast<Eigen::Index>(result.panel.size());
   if (n < 3) {

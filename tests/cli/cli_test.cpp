@@ -79,7 +79,7 @@ TEST_F(Cli, HelpTeachesTheVerbs) {
 
 TEST_F(Cli, NoVerbIsAUsageError) {
   const Outcome run = vigil("");
-  EXPECT_EQ(run.exit_code, 106);  // CLI11's RequiredError
+  EXPECT_EQ(run.exit_code, 2);  // a bad option, whatever CLI11 calls it
   EXPECT_NE(run.err.find("A subcommand is required"), std::string::npos);
 }
 
@@ -377,3 +377,103 @@ TEST_F(Cli, MseStrataAreSummedAndUnestimableOnesReported) {
 }
 
 }  // namespace
+
+// `vigil glm` prints R's numbers: warpbreaks as the fixture holds it (its
+// tension levels sorted H, L, M), from R 4.2.2:
+//   d <- read.csv("tests/fixtures/glm/warpbreaks.csv")
+//   fit <- glm(breaks ~ wool + tension, family = poisson, data = d,
+//              control = glm.control(epsilon = 1e-14))
+//   sprintf("%.10g", c(coef(fit), deviance(fit), AIC(fit)))
+TEST_F(Cli, GlmPrintsAnRLikeSummaryAndJson) {
+  const std::string data = fixture("glm/warpbreaks.csv");
+  const Outcome table = vigil("glm --data '" + data + "' --formula 'breaks ~ wool + tension'");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("(Intercept)"), std::string::npos);
+  EXPECT_NE(table.out.find("woolB"), std::string::npos);
+  EXPECT_NE(table.out.find("tensionL"), std::string::npos);
+  EXPECT_NE(table.out.find("Residual deviance"), std::string::npos);
+  EXPECT_NE(table.out.find("Pr(>|z|)"), std::string::npos);
+
+  const Outcome json = vigil("glm --data '" + data +
+                             "' --formula 'breaks ~ wool + tension' --format json --robust hc1");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto doc = nlohmann::json::parse(json.out);
+  ASSERT_EQ(doc["coefficients"].size(), 4u);
+  EXPECT_EQ(doc["coefficients"][1]["term"], "woolB");
+  EXPECT_TRUE(doc["coefficients"][0].contains("robust_std_error"));
+  for (const char* key : {"deviance", "null_deviance", "df_residual", "aic", "bic", "loglik",
+                          "converged", "iterations"}) {
+    EXPECT_TRUE(doc.contains(key)) << key;
+  }
+  EXPECT_EQ(doc["df_residual"], 50);
+  EXPECT_TRUE(doc["converged"].get<bool>());
+
+  const Outcome negbin = vigil("glm --data '" + data +
+                               "' --formula 'breaks ~ wool * tension' --family negbin --format json");
+  ASSERT_EQ(negbin.exit_code, 0) << negbin.err;
+  const auto nb = nlohmann::json::parse(negbin.out);
+  EXPECT_TRUE(nb.contains("theta"));
+  EXPECT_EQ(nb["coefficients"][4]["term"], "woolB:tensionL");
+}
+
+TEST_F(Cli, GlmExplainsBadFormulasColumnsAndData) {
+  const std::string data = fixture("glm/warpbreaks.csv");
+  const Outcome syntax = vigil("glm --data '" + data + "' --formula 'breaks ~ wool +'");
+  EXPECT_EQ(syntax.exit_code, 1);
+  EXPECT_NE(syntax.err.find("formula:1:"), std::string::npos) << syntax.err;
+  const Outcome column = vigil("glm --data '" + data + "' --formula 'breaks ~ wol'");
+  EXPECT_NE(column.exit_code, 0);
+  EXPECT_NE(column.err.find("tension"), std::string::npos) << column.err;  // lists the columns
+  const std::string bad = write_file("bad.csv", "y,x\n1,2\n2,0\n3,4\n");
+  const Outcome log_zero = vigil("glm --data bad.csv --formula 'y ~ log(x)'");
+  EXPECT_EQ(log_zero.exit_code, 1);
+  EXPECT_NE(log_zero.err.find("bad.csv:3:"), std::string::npos) << log_zero.err;
+  const Outcome family = vigil("glm --data '" + data + "' --formula 'breaks ~ wool' --family gamma");
+  EXPECT_EQ(family.exit_code, 2);
+  const Outcome robust =
+      vigil("glm --data '" + data + "' --formula 'breaks ~ wool' --robust sandwich");
+  EXPECT_EQ(robust.exit_code, 2);
+  EXPECT_NE(robust.err.find("cluster:VARIABLE"), std::string::npos) << robust.err;
+  const Outcome help = vigil("glm --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--robust"), std::string::npos);
+  EXPECT_NE(help.out.find("Examples"), std::string::npos);
+}
+
+TEST_F(Cli, NexusJoinsCasesWithMigrationAndReportsTheElasticity) {
+  const Outcome sim = vigil("simulate --out world --years 2012-2022");
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  const Outcome table = vigil(
+      "nexus --migration world/migration.csv --cases world/cases.csv --regions-in KAZ "
+      "--panel-out panel.csv");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("elasticity"), std::string::npos);
+  EXPECT_NE(table.out.find("Kendall"), std::string::npos);
+  EXPECT_NE(table.out.find("Caveats"), std::string::npos);
+  EXPECT_NE(slurp(dir_.file("panel.csv")).find("year,origin,destination,migrants,victims"),
+            std::string::npos);
+
+  const Outcome json = vigil(
+      "nexus --migration world/migration.csv --cases world/cases.csv --regions-in KAZ "
+      "--format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto doc = nlohmann::json::parse(json.out);
+  const double estimate = doc["elasticity"]["estimate"];
+  EXPECT_GT(estimate, 0.2);
+  EXPECT_LT(estimate, 1.5);
+  EXPECT_LT(doc["elasticity"]["ci_lower"].get<double>(), estimate);
+  EXPECT_TRUE(doc["correlations"].contains("spearman"));
+  EXPECT_FALSE(doc["caveats"].empty());
+
+  // Without --regions-in the regional table and the national cases do not join.
+  const Outcome unjoined =
+      vigil("nexus --migration world/migration.csv --cases world/cases.csv");
+  EXPECT_EQ(unjoined.exit_code, 1);
+  EXPECT_NE(unjoined.err.find("--regions-in"), std::string::npos) << unjoined.err;
+  const Outcome bad_fe = vigil(
+      "nexus --migration world/migration.csv --cases world/cases.csv --fixed-effects galaxy");
+  EXPECT_EQ(bad_fe.exit_code, 2);
+  const Outcome help = vigil("nexus --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--regions-in"), std::string::npos);
+}
