@@ -5,14 +5,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "core/case_record.hpp"
 #include "core/error.hpp"
 #include "glm/formula.hpp"
 #include "glm/glm.hpp"
 #include "glm/inference.hpp"
+#include "store/store.hpp"
 
 namespace vigil::cli {
 namespace {
@@ -117,6 +121,60 @@ FittedModel fit_formula(const glm::DataFrame& frame, const std::string& formula_
   return model;
 }
 
+// The store's case records as a data frame: one row per case, one column
+// per variable under its store name (year_of_registration, gender,
+// citizenship, sexual_exploitation, ...). Years and flags are numbers (flags
+// 0/1, by the codebook's rule for groups of flags), the rest text, so a
+// model of case characteristics reads as it would on an export of the
+// cases table.
+glm::DataFrame cases_frame(const std::string& db) {
+  if (!std::filesystem::exists(db)) {
+    throw Error(Error::Kind::io,
+                fmt::format("{}: no such store; import case records first (vigil import "
+                            "FILE.csv --db {}), or give a CSV file with --data",
+                            db, db));
+  }
+  const auto store = store::open_sqlite_store(db);
+  const auto fields = case_fields();
+  std::vector<std::vector<double>> numbers(fields.size());
+  std::vector<std::vector<std::string>> texts(fields.size());
+  std::vector<std::vector<bool>> missing(fields.size());
+  store->for_each_case([&](const CaseRecord& record) {
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      const auto code = record.code(fields[f].field);
+      const bool numeric = fields[f].kind == FieldKind::year || fields[f].kind == FieldKind::flag;
+      if (fields[f].kind == FieldKind::flag && fields[f].group != FlagGroup::none) {
+        // CTDC codebook section 6: within a group of flags that the record
+        // informs (some flag of it is 1), a flag that is not 1 is 0; when
+        // the record informs nothing in the group, the flag is unknown.
+        numbers[f].push_back(record.informs(fields[f].group)
+                                 ? (record.flag(fields[f].field) ? 1.0 : 0.0)
+                                 : std::numeric_limits<double>::quiet_NaN());
+      } else if (numeric) {
+        numbers[f].push_back(code ? static_cast<double>(*code)
+                                  : std::numeric_limits<double>::quiet_NaN());
+      } else {
+        texts[f].emplace_back(code ? code_label(fields[f].kind, *code) : "");
+        missing[f].push_back(!code);
+      }
+    }
+  });
+  if (store->case_count() == 0) {
+    throw Error(Error::Kind::input, db + ": the store holds no case records to model");
+  }
+  glm::DataFrame frame(db);
+  for (std::size_t f = 0; f < fields.size(); ++f) {
+    const bool numeric = fields[f].kind == FieldKind::year || fields[f].kind == FieldKind::flag;
+    if (numeric) {
+      frame.add_numeric_column(std::string(fields[f].name), std::move(numbers[f]));
+    } else {
+      frame.add_string_column(std::string(fields[f].name), std::move(texts[f]),
+                              std::move(missing[f]));
+    }
+  }
+  return frame;
+}
+
 std::string family_title(const glm::GlmFit& fit) {
   if (fit.family == glm::Family::negative_binomial) {
     return fmt::format("Negative Binomial({:.4g})", fit.theta);
@@ -134,10 +192,15 @@ void setup_glm(CLI::App& app, GlmCliOptions& options) {
       "maximum likelihood, as MASS::glm.nb) and binomial (logit; a 0/1 or proportion\n"
       "response, or cbind(successes, failures)). String columns are factors with treatment\n"
       "contrasts (first level, in byte order, as reference), as factor(x) is.");
-  app.add_option("--data", options.data,
-                 "CSV file with a header row (empty cells and NA are missing)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  auto* data = app.add_option("--data", options.data,
+                              "CSV file with a header row (empty cells and NA are missing)")
+                   ->check(CLI::ExistingFile);
+  auto* db = app.add_option("--db", options.db,
+                            "Model the case records of this store instead: one row per case,\n"
+                            "columns named as the store's (year_of_registration, gender,\n"
+                            "age_band, citizenship, sexual_exploitation, ...; flags are 0/1)");
+  data->excludes(db);
+  db->excludes(data);
   app.add_option("--formula", options.formula,
                  "The model, as in R: \"y ~ log(x) + factor(year) + a:b + offset(log(pop))\"")
       ->required();
@@ -172,6 +235,8 @@ void setup_glm(CLI::App& app, GlmCliOptions& options) {
       "Examples:\n"
       "  vigil glm --data corridors.csv --formula \"victims ~ log(migrants) + factor(year)\"\n"
       "  vigil glm --data quine.csv --formula \"Days ~ Eth + Sex + Age + Lrn\" --family negbin\n"
+      "  vigil glm --db vigil.db --family binomial \\\n"
+      "      --formula \"sexual_exploitation ~ gender + factor(year_of_registration)\"\n"
       "  vigil glm --data regions.csv --family poisson --robust cluster:region \\\n"
       "      --formula \"cases ~ unemployment + offset(log(population))\" --ratios\n"
       "\n"
@@ -188,7 +253,13 @@ int run_glm(const GlmCliOptions& options) {
                 "--ci profile is the likelihood's own interval and cannot use robust standard "
                 "errors; use --ci wald with --robust");
   }
-  const glm::DataFrame frame = glm::read_data_frame(options.data);
+  if (options.data.empty() && options.db.empty()) {
+    throw Error(Error::Kind::usage,
+                "give the data: --data FILE.csv, or --db vigil.db to model the stored cases");
+  }
+  const glm::DataFrame frame =
+      options.data.empty() ? cases_frame(options.db) : glm::read_data_frame(options.data);
+  const std::string data_name = options.data.empty() ? options.db : options.data;
   const FittedModel model = fit_formula(frame, options.formula, family, options.weights);
   const glm::GlmFit& fit = model.fit;
   const glm::GlmInput input{model.matrix.x, model.matrix.response, model.options};
@@ -233,7 +304,7 @@ int run_glm(const GlmCliOptions& options) {
     out["formula"] = options.formula;
     out["family"] = glm::family_name(family);
     out["link"] = family == glm::Family::binomial ? "logit" : "log";
-    out["data"] = options.data;
+    out["data"] = data_name;
     out["rows_used"] = model.matrix.rows_used.size();
     out["rows_dropped"] = model.matrix.rows_dropped;
     out["interval"] = options.ci;
@@ -290,7 +361,7 @@ int run_glm(const GlmCliOptions& options) {
 
   std::ostringstream text;
   text << fmt::format("Call:  glm(formula = {}, family = {}, data = {})\n", options.formula,
-                      glm::family_name(family), options.data);
+                      glm::family_name(family), data_name);
   text << fmt::format("Rows used: {}   dropped (missing values): {}\n\n",
                       model.matrix.rows_used.size(), model.matrix.rows_dropped);
   const std::string se_label = robust ? "Robust SE" : "Std. Error";

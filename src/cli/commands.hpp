@@ -61,6 +61,7 @@ int run_mse(const MseOptions& options);
 
 struct GlmCliOptions {
   std::string data;
+  std::string db;
   std::string formula;
   std::string family = "poisson";
   std::string weights;

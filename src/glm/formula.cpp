@@ -94,7 +94,7 @@ std::string format_r_number(double value) {
     if (std::strtod(buffer, nullptr) == rounded) break;
   }
   std::snprintf(buffer, sizeof buffer, "%.*e", digits - 1, value);
-  const std::string scientific = buffer;
+  std::string scientific = buffer;
   const int exponent = std::atoi(scientific.c_str() + scientific.find('e') + 1);
   const int negative = value < 0 ? 1 : 0;
   const int right_digits = std::max(0, digits - exponent - 1);

@@ -24,7 +24,6 @@ using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-using detail::kMachineEpsilon;
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
 // R's glm.fit hands its QR the tolerance min(1e-7, epsilon / 1000), which is

@@ -68,8 +68,8 @@ class NamedCsv {
   bool next() { return reader_->next(fields_); }
 
   const std::string& field(std::size_t column) const {
-    static const std::string kEmpty;
-    return column < fields_.size() ? fields_[column] : kEmpty;
+    static const std::string no_field;
+    return column < fields_.size() ? fields_[column] : no_field;
   }
 
   SourcePosition where(std::size_t column) const {
@@ -164,6 +164,7 @@ std::vector<MigrationRow> read_migration_table(const std::string& path,
   const std::size_t flow = csv.require("flow", "a migration table");
   const std::optional<std::size_t> stock = csv.find("stock");
   std::vector<std::size_t> controls;
+  controls.reserve(control_columns.size());
   for (const auto& name : control_columns) controls.push_back(csv.require(name, "--control"));
 
   std::vector<MigrationRow> rows;
@@ -210,6 +211,7 @@ std::vector<VictimCount> read_victim_counts(const std::string& path) {
     sums[{y, std::move(o), std::move(d)}] += count;
   }
   std::vector<VictimCount> out;
+  out.reserve(sums.size());
   for (const auto& [key, count] : sums) {
     out.push_back(VictimCount{std::get<0>(key), std::get<1>(key), std::get<2>(key), count});
   }

@@ -408,8 +408,9 @@ TEST_F(Cli, GlmPrintsAnRLikeSummaryAndJson) {
   EXPECT_EQ(doc["df_residual"], 50);
   EXPECT_TRUE(doc["converged"].get<bool>());
 
-  const Outcome negbin = vigil("glm --data '" + data +
-                               "' --formula 'breaks ~ wool * tension' --family negbin --format json");
+  const Outcome negbin =
+      vigil("glm --data '" + data +
+            "' --formula 'breaks ~ wool * tension' --family negbin --format json");
   ASSERT_EQ(negbin.exit_code, 0) << negbin.err;
   const auto nb = nlohmann::json::parse(negbin.out);
   EXPECT_TRUE(nb.contains("theta"));
@@ -428,7 +429,8 @@ TEST_F(Cli, GlmExplainsBadFormulasColumnsAndData) {
   const Outcome log_zero = vigil("glm --data bad.csv --formula 'y ~ log(x)'");
   EXPECT_EQ(log_zero.exit_code, 1);
   EXPECT_NE(log_zero.err.find("bad.csv:3:"), std::string::npos) << log_zero.err;
-  const Outcome family = vigil("glm --data '" + data + "' --formula 'breaks ~ wool' --family gamma");
+  const Outcome family =
+      vigil("glm --data '" + data + "' --formula 'breaks ~ wool' --family gamma");
   EXPECT_EQ(family.exit_code, 2);
   const Outcome robust =
       vigil("glm --data '" + data + "' --formula 'breaks ~ wool' --robust sandwich");
@@ -466,14 +468,30 @@ TEST_F(Cli, NexusJoinsCasesWithMigrationAndReportsTheElasticity) {
   EXPECT_FALSE(doc["caveats"].empty());
 
   // Without --regions-in the regional table and the national cases do not join.
-  const Outcome unjoined =
-      vigil("nexus --migration world/migration.csv --cases world/cases.csv");
+  const Outcome unjoined = vigil("nexus --migration world/migration.csv --cases world/cases.csv");
   EXPECT_EQ(unjoined.exit_code, 1);
   EXPECT_NE(unjoined.err.find("--regions-in"), std::string::npos) << unjoined.err;
-  const Outcome bad_fe = vigil(
-      "nexus --migration world/migration.csv --cases world/cases.csv --fixed-effects galaxy");
+  const Outcome bad_fe =
+      vigil("nexus --migration world/migration.csv --cases world/cases.csv --fixed-effects galaxy");
   EXPECT_EQ(bad_fe.exit_code, 2);
   const Outcome help = vigil("nexus --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--regions-in"), std::string::npos);
+}
+
+// `vigil glm --db` models the stored cases, flags coded by the codebook's
+// rule (0 where the record informs the group, unknown where it does not).
+TEST_F(Cli, GlmModelsTheStoredCases) {
+  ASSERT_EQ(vigil("simulate --out world --years 2020-2022").exit_code, 0);
+  ASSERT_EQ(vigil("import world/cases.csv --db cases.db").exit_code, 0);
+  const Outcome fit = vigil(
+      "glm --db cases.db --family binomial --formula 'sexual_exploitation ~ gender' --format json");
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const auto doc = nlohmann::json::parse(fit.out);
+  EXPECT_EQ(doc["coefficients"][1]["term"], "genderWoman");
+  EXPECT_GT(doc["rows_used"].get<int>(), 100);
+  EXPECT_TRUE(doc["converged"].get<bool>());
+  const Outcome neither = vigil("glm --formula 'y ~ x'");
+  EXPECT_EQ(neither.exit_code, 2);
+  EXPECT_NE(neither.err.find("--db"), std::string::npos) << neither.err;
 }
