@@ -189,7 +189,7 @@ TEST(Scenario, ErrorsNameTheLineAndWhatWasExpected) {
   const auto line = 1 + std::count(unknown.begin(), unknown.begin() + static_cast<long>(at), '\n');
   EXPECT_EQ(error_of(unknown), "s.toml:" + std::to_string(line) +
                                    ":1: unknown key \"stock_retension\" in [migration]; see the "
-                                   "README's Scenarios section for the keys a scenario takes");
+                                   "README's Scenarios section for the keys it takes");
   std::string missing = text;
   missing.erase(missing.find("elasticity = 0.85"), 17);
   EXPECT_NE(error_of(missing).find(": [victims] needs the key \"elasticity\""), std::string::npos);
