@@ -95,6 +95,19 @@ struct NexusCliOptions {
 void setup_nexus(CLI::App& app, NexusCliOptions& options);
 int run_nexus(const NexusCliOptions& options);
 
+struct IndexCliOptions {
+  std::string config;
+  std::string data;
+  std::optional<int> year;
+  std::size_t replications = 0;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  std::string format = "table";
+  std::string output;
+};
+void setup_index(CLI::App& app, IndexCliOptions& options);
+int run_index(const IndexCliOptions& options);
+
 // Writes `text` to `path`, or to standard output when `path` is empty, and
 // says where on standard error; shared by the verbs that print reports.
 void emit(const std::string& text, const std::string& path, const std::string& what);

@@ -61,6 +61,10 @@ int run_cli(int argc, char** argv) {
   auto* nexus_cmd = app.add_subcommand(
       "nexus", "Measure the link between migration and identified victims, per corridor");
   vigil::cli::setup_nexus(*nexus_cmd, nexus_options);
+  vigil::cli::IndexCliOptions index_options;
+  auto* index_cmd = app.add_subcommand(
+      "index", "Build a composite vulnerability index, with the uncertainty of its ranks");
+  vigil::cli::setup_index(*index_cmd, index_options);
 
   try {
     app.parse(argc, argv);
@@ -78,6 +82,7 @@ int run_cli(int argc, char** argv) {
     if (mse_cmd->parsed()) return vigil::cli::run_mse(mse_options);
     if (glm_cmd->parsed()) return vigil::cli::run_glm(glm_options);
     if (nexus_cmd->parsed()) return vigil::cli::run_nexus(nexus_options);
+    if (index_cmd->parsed()) return vigil::cli::run_index(index_options);
   } catch (const vigil::Error& error) {
     fmt::print(stderr, "vigil: {}\n", error.what());
     return exit_code(error.kind());
