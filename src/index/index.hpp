@@ -59,7 +59,8 @@ struct MethodSpec {
 // probability, and the relative range of the weight perturbations (each
 // weight multiplied by a uniform factor in [1 - p, 1 + p]).
 struct UncertaintySpec {
-  std::vector<MissingData> missing;  // empty: the configured method only
+  // Sampled only when some value is missing; empty: the configured method.
+  std::vector<MissingData> missing = {MissingData::mean, MissingData::median, MissingData::em};
   std::vector<Normalisation> normalisations = {Normalisation::minmax, Normalisation::zscore,
                                                Normalisation::rank};
   std::vector<Weighting> weightings = {Weighting::equal, Weighting::pca};

@@ -495,3 +495,35 @@ TEST_F(Cli, GlmModelsTheStoredCases) {
   EXPECT_EQ(neither.exit_code, 2);
   EXPECT_NE(neither.err.find("--db"), std::string::npos) << neither.err;
 }
+
+TEST_F(Cli, IndexRanksUnitsWithTheUncertaintyOfTheirRanks) {
+  const std::string config = std::string(VIGIL_EXAMPLES_DIR) + "/index/lifecycle.toml";
+  const std::string data = std::string(VIGIL_EXAMPLES_DIR) + "/index/lifecycle.csv";
+  const Outcome table = vigil("index --config '" + config + "' --data '" + data + "'");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("Cronbach"), std::string::npos);
+  const Outcome json =
+      vigil("index --config '" + config + "' --data '" + data + "' --mc 200 --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto doc = nlohmann::json::parse(json.out);
+  ASSERT_EQ(doc["units"].size(), 50u);
+  const auto& unit = doc["units"][0];
+  for (const char* key : {"unit", "score", "rank", "rank_median", "rank_p05", "rank_p95"}) {
+    EXPECT_TRUE(unit.contains(key)) << key;
+  }
+  EXPECT_EQ(doc["dimensions"].size(), 2u);
+  EXPECT_TRUE(doc["dimensions"][0]["scores"].contains("Australia"));
+  EXPECT_TRUE(doc["sensitivity"]["rank_shift_total"].contains("aggregation"));
+  const Outcome csv = vigil("index --config '" + config + "' --data '" + data + "' --format csv");
+  ASSERT_EQ(csv.exit_code, 0);
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
+            "unit,score,rank,dimension_demography,dimension_economy");
+
+  write_file("bad.toml", "[method]\nnormalisation = \"minimax\"\n");
+  const Outcome bad = vigil("index --config bad.toml --data '" + data + "'");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("bad.toml:2:"), std::string::npos) << bad.err;
+  const Outcome help = vigil("index --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("[[indicator]]"), std::string::npos);
+}
