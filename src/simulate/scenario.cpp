@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -105,7 +106,26 @@ Scenario parse_scenario(std::string_view toml_text, const std::string& source_na
     region.rural_inflow = reader.number("rural_inflow", 0, kHuge);
     region.rural_growth = reader.number("rural_growth", -0.5, 0.5);
     region.victim_risk = reader.number_or("victim_risk", 1, 0, 1e6);
+    for (std::size_t index = 0; index < kRegionIndicatorCount; ++index) {
+      const std::string_view key = kRegionIndicatorNames[index];
+      if (reader.find(key) == nullptr) continue;
+      double low = 0;
+      double high = 1;
+      if (index == kBorderDistanceKm) high = 1e5;
+      if (index == kPopulation) {
+        // migration_intensity and the victims per 100,000 divide by it.
+        low = 1;
+        high = kHuge;
+      }
+      region.indicators[index] = reader.number(key, low, high);
+    }
     reader.finish();
+    if (std::any_of(m.regions.begin(), m.regions.end(),
+                    [&](const RegionSpec& other) { return other.name == region.name; })) {
+      // regions.csv keys its rows by name: two regions of one name would merge.
+      throw input_error(io::position_of(reader.require("name"), source_name),
+                        "region names that are unique", region.name);
+    }
     m.regions.push_back(region);
   }
   for (const auto& item : migration.array_of_tables("emigration")) {
@@ -195,6 +215,13 @@ Scenario parse_scenario(std::string_view toml_text, const std::string& source_na
   }
   top.finish();
   return scenario;
+}
+
+bool every_region_has(const MigrationSpec& migration, RegionIndicator indicator) {
+  return !migration.regions.empty() &&
+         std::all_of(
+             migration.regions.begin(), migration.regions.end(),
+             [&](const RegionSpec& region) { return region.indicators[indicator].has_value(); });
 }
 
 std::string_view builtin_scenario(std::string_view name) {

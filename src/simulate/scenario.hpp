@@ -6,8 +6,10 @@
 // works wherever the binary is.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,31 @@ struct OriginSpec {
   double victim_risk = 1;      // relative victimisation risk of this corridor
 };
 
+// Structural indicators a region may carry for `vigil index`, in the order
+// of their columns in regions.csv. They describe the region; they do not
+// enter the victim counts, which depend on victim_risk alone, so that an
+// index built from them is tested against a truth it does not define.
+enum RegionIndicator : std::size_t {
+  kPoverty,               // share below the national poverty line
+  kUnemployment,          // unemployment rate
+  kInformalConstruction,  // share of informal employment in construction
+  kInformalAgriculture,   // ... in agriculture
+  kInformalDomesticWork,  // ... in domestic work
+  kBorderDistanceKm,      // distance to the nearest border crossing
+  kServiceCoverage,       // share of the population reached by victim services
+  kPopulation,            // residents
+  kRegionIndicatorCount
+};
+inline constexpr std::array<std::string_view, kRegionIndicatorCount> kRegionIndicatorNames = {
+    "poverty",
+    "unemployment",
+    "informal_construction",
+    "informal_agriculture",
+    "informal_domestic_work",
+    "border_distance_km",
+    "service_coverage",
+    "population"};
+
 // A destination region, which also receives rural-to-urban migrants.
 struct RegionSpec {
   std::string name;          // "Almaty"
@@ -32,6 +59,8 @@ struct RegionSpec {
   double rural_inflow = 0;   // internal rural-to-urban migrants arriving in the base year
   double rural_growth = 0;
   double victim_risk = 1;  // relative victimisation risk in the region
+  // Optional, indexed by RegionIndicator; unset when the scenario omits it.
+  std::array<std::optional<double>, kRegionIndicatorCount> indicators{};
 };
 
 // Kazakh citizens leaving to work abroad.
@@ -52,6 +81,10 @@ struct MigrationSpec {
   std::vector<RegionSpec> regions;
   std::vector<EmigrationSpec> emigration;
 };
+
+// Whether every region of the scenario gives the indicator (regions.csv
+// writes its column only then).
+bool every_region_has(const MigrationSpec& migration, RegionIndicator indicator);
 
 // Who becomes a victim, and of what.
 struct VictimSpec {

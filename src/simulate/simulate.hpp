@@ -25,6 +25,7 @@
 // part of the world: a seed gives byte-identical files on every machine.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,13 +75,22 @@ struct ListRecord {
   RecordedIdentity identity;
 };
 
+// A region's structural indicators as measured in one year: the scenario's
+// values with log-normal noise, NaN where the scenario gives none.
+struct RegionIndicatorYear {
+  int year = 0;
+  std::size_t region = 0;  // index into Scenario::migration.regions
+  std::array<double, kRegionIndicatorCount> values{};
+};
+
 struct World {
   Scenario scenario;
   std::uint64_t seed = 0;
   std::vector<Corridor> corridors;
-  std::vector<MigrationYear> migration;        // by year, then corridor
-  std::vector<Victim> victims;                 // by year, then corridor
-  std::vector<std::vector<ListRecord>> lists;  // per agency, in the scenario's order
+  std::vector<MigrationYear> migration;                // by year, then corridor
+  std::vector<Victim> victims;                         // by year, then corridor
+  std::vector<std::vector<ListRecord>> lists;          // per agency, in the scenario's order
+  std::vector<RegionIndicatorYear> region_indicators;  // by year, then region
 };
 
 struct SimulateOptions {

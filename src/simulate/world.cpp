@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/country.hpp"
 #include "core/error.hpp"
@@ -16,7 +17,12 @@ enum Purpose : std::uint64_t {
   kDetection = 4,
   kRecording = 5,
   kListOrder = 6,
+  kRegionIndicators = 7,
 };
+
+// Year-to-year noise on the region indicators: small, as in official
+// series, but enough that a panel is not a constant repeated.
+constexpr double kIndicatorNoiseSd = 0.03;
 
 std::uint64_t stream_id(Purpose purpose, std::uint64_t a, std::uint64_t b = 0) {
   return (static_cast<std::uint64_t>(purpose) << 56U) ^ (a << 28U) ^ b;
@@ -307,6 +313,30 @@ World simulate_world(const Scenario& scenario_in, const SimulateOptions& options
         victim.detected_by = detect(scenario, corridor, victim, traits, detect_rng);
         world.victims.push_back(std::move(victim));
       }
+    }
+  }
+
+  for (int year = scenario.first_year; year <= scenario.last_year; ++year) {
+    for (std::size_t region_index = 0; region_index < m.regions.size(); ++region_index) {
+      Rng rng = root.substream(
+          stream_id(kRegionIndicators, static_cast<std::uint64_t>(year), region_index));
+      RegionIndicatorYear row;
+      row.year = year;
+      row.region = region_index;
+      for (std::size_t index = 0; index < kRegionIndicatorCount; ++index) {
+        // Drawn whether or not the indicator is given, so that adding one
+        // to a scenario leaves the others' values unchanged.
+        const double noise = std::exp(kIndicatorNoiseSd * rng.normal() -
+                                      0.5 * kIndicatorNoiseSd * kIndicatorNoiseSd);
+        const auto& value = m.regions[region_index].indicators[index];
+        if (!value) {
+          row.values[index] = std::numeric_limits<double>::quiet_NaN();
+          continue;
+        }
+        const bool is_share = index != kBorderDistanceKm && index != kPopulation;
+        row.values[index] = is_share ? std::min(1.0, *value * noise) : *value * noise;
+      }
+      world.region_indicators.push_back(row);
     }
   }
 

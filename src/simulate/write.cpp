@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -188,20 +189,71 @@ std::vector<std::string> write_world(const World& world, const std::string& dire
       const auto found = detected_in.find({row.year, row.corridor});
       if (found != detected_in.end()) region.detected += found->second;
     }
+    // The indicator columns appear only when every region gives them, so
+    // that scenarios without them write the file they always wrote.
+    const auto& region_specs = scenario.migration.regions;
+    std::vector<std::size_t> indicator_columns;
+    for (std::size_t index = 0; index < kRegionIndicatorCount; ++index) {
+      if (every_region_has(scenario.migration, static_cast<RegionIndicator>(index))) {
+        indicator_columns.push_back(index);
+      }
+    }
+    const bool has_population = every_region_has(scenario.migration, kPopulation);
+    std::map<std::string, std::size_t> region_index;
+    for (std::size_t index = 0; index < region_specs.size(); ++index) {
+      region_index.emplace(region_specs[index].name, index);
+    }
+
     OutputFile file(root / "regions.csv");
-    file.row({"region", "year", "foreign_inflow", "internal_inflow", "migrant_stock",
-              "irregular_share_of_foreign_inflow", "true_victims", "detected_victims",
-              "true_victims_per_10000_migrants"});
+    std::vector<std::string> header = {"region",
+                                       "year",
+                                       "foreign_inflow",
+                                       "internal_inflow",
+                                       "migrant_stock",
+                                       "irregular_share_of_foreign_inflow",
+                                       "true_victims",
+                                       "detected_victims",
+                                       "true_victims_per_10000_migrants"};
+    for (const std::size_t index : indicator_columns) {
+      header.emplace_back(kRegionIndicatorNames[index]);
+    }
+    if (has_population) {
+      header.emplace_back("migration_intensity");
+      header.emplace_back("true_victims_per_100000_population");
+    }
+    file.row(header);
     for (const auto& [key, region] : regions) {
-      file.row(
-          {key.first, std::to_string(key.second), number(region.foreign_inflow),
-           number(region.internal_inflow), number(region.stock),
-           fmt::format("{:.6f}",
-                       region.foreign_inflow > 0 ? region.irregular / region.foreign_inflow : 0.0),
-           std::to_string(region.victims), std::to_string(region.detected),
-           fmt::format("{:.6f}", region.stock > 0
-                                     ? 1e4 * static_cast<double>(region.victims) / region.stock
-                                     : 0.0)});
+      std::vector<std::string> row = {
+          key.first,
+          std::to_string(key.second),
+          number(region.foreign_inflow),
+          number(region.internal_inflow),
+          number(region.stock),
+          fmt::format("{:.6f}",
+                      region.foreign_inflow > 0 ? region.irregular / region.foreign_inflow : 0.0),
+          std::to_string(region.victims),
+          std::to_string(region.detected),
+          fmt::format("{:.6f}", region.stock > 0
+                                    ? 1e4 * static_cast<double>(region.victims) / region.stock
+                                    : 0.0)};
+      if (!indicator_columns.empty() || has_population) {
+        const std::size_t offset =
+            static_cast<std::size_t>(key.second - scenario.first_year) * region_specs.size() +
+            region_index.at(key.first);
+        const auto& values = world.region_indicators.at(offset).values;
+        for (const std::size_t index : indicator_columns) {
+          row.push_back(index == kPopulation ? number(std::round(values[index]))
+                                             : fmt::format("{:.6f}", values[index]));
+        }
+        if (has_population) {
+          const double population = std::round(values[kPopulation]);
+          row.push_back(fmt::format(
+              "{:.6f}", 1e3 * (region.foreign_inflow + region.internal_inflow) / population));
+          row.push_back(
+              fmt::format("{:.6f}", 1e5 * static_cast<double>(region.victims) / population));
+        }
+      }
+      file.row(row);
     }
     written.push_back(file.close());
   }

@@ -172,6 +172,51 @@ TEST(Simulate, VictimCountsAreTheStatedFunctionOfMigration) {
   EXPECT_EQ(total, static_cast<std::int64_t>(world.victims.size()));
 }
 
+// Region indicators are optional: a scenario without them (or with them for
+// only some regions) writes the regions.csv it always wrote.
+TEST(Simulate, RegionIndicatorColumnsOnlyWhenEveryRegionHasThem) {
+  const testing::ScratchDir dir;
+  const auto header_of = [&](const Scenario& scenario, const std::string& name) {
+    SimulateOptions options;
+    options.first_year = 2020;
+    options.last_year = 2021;
+    write_world(simulate_world(scenario, options), dir.file(name));
+    return read_csv(std::filesystem::path(dir.file(name)) / "regions.csv");
+  };
+  const std::vector<std::string> old_header = {"region",
+                                               "year",
+                                               "foreign_inflow",
+                                               "internal_inflow",
+                                               "migrant_stock",
+                                               "irregular_share_of_foreign_inflow",
+                                               "true_victims",
+                                               "detected_victims",
+                                               "true_victims_per_10000_migrants"};
+  EXPECT_EQ(header_of(load_scenario("kazakhstan"), "plain")[0], old_header);
+  std::string partial(builtin_scenario("kazakhstan"));
+  partial.insert(partial.find("victim_risk = 1.2\n\n[[migration.region]]"),
+                 "poverty = 0.1\npopulation = 1000000\n");
+  EXPECT_EQ(header_of(parse_scenario(partial, "partial.toml"), "partial")[0], old_header);
+
+  const auto rows = header_of(
+      load_scenario(std::string(VIGIL_SCENARIOS_DIR) + "/kazakhstan_regions.toml"), "regions");
+  ASSERT_EQ(rows[0].size(), old_header.size() + kRegionIndicatorCount + 2);
+  EXPECT_EQ(rows[0][old_header.size()], "poverty");
+  EXPECT_EQ(rows[0][rows[0].size() - 3], "population");
+  EXPECT_EQ(rows[0][rows[0].size() - 2], "migration_intensity");
+  EXPECT_EQ(rows[0].back(), "true_victims_per_100000_population");
+  ASSERT_EQ(rows.size(), 1U + 20U * 2U);
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    const double population = std::stod(row[row.size() - 3]);
+    EXPECT_NEAR(std::stod(row[row.size() - 2]),
+                1e3 * (std::stod(row[2]) + std::stod(row[3])) / population, 1e-6);
+    EXPECT_NEAR(std::stod(row.back()), 1e5 * std::stod(row[6]) / population, 1e-6);
+    const double poverty = std::stod(row[old_header.size()]);
+    EXPECT_TRUE(poverty > 0 && poverty <= 1) << row[0];
+  }
+}
+
 TEST(Scenario, ErrorsNameTheLineAndWhatWasExpected) {
   std::string text(builtin_scenario("kazakhstan"));
   const auto error_of = [](const std::string& toml) -> std::string {
@@ -205,6 +250,13 @@ TEST(Scenario, ErrorsNameTheLineAndWhatWasExpected) {
                                     "\"-1\""),
             std::string::npos);
   EXPECT_EQ(error_of("[scenario\nname = 1").substr(0, 24), "s.toml:1:10: invalid TOM");
+  std::string bad_share = text;
+  bad_share.insert(bad_share.find("rural_growth = 0.02"), "poverty = 1.5\n");
+  EXPECT_NE(error_of(bad_share).find("expected a number from 0 to 1 for migration.region.poverty"),
+            std::string::npos);
+  std::string twice = text;
+  twice.replace(twice.find("name = \"Astana\""), 15, "name = \"Almaty\"");
+  EXPECT_NE(error_of(twice).find("region names that are unique"), std::string::npos);
 }
 
 }  // namespace
