@@ -86,44 +86,5 @@ double log_likelihood(const FamilyFunctions& family, const Eigen::VectorXd& y,
   return total;
 }
 
-// psi(x) for x > 0: the recurrence psi(x) = psi(x + 1) - 1/x lifts x to 10
-// or more, where the asymptotic series (Abramowitz & Stegun 6.3.18) in
-// 1/x^2 is accurate to machine precision with seven terms.
-double digamma(double x) {
-  double shift = 0;
-  while (x < 10) {
-    shift -= 1.0 / x;
-    x += 1.0;
-  }
-  const double inv2 = 1.0 / (x * x);
-  const double series =
-      inv2 *
-      (1.0 / 12 -
-       inv2 * (1.0 / 120 -
-               inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132 - inv2 * (691.0 / 32760 -
-                                                                                   inv2 / 12))))));
-  return shift + std::log(x) - 0.5 / x - series;
-}
-
-// psi'(x) for x > 0: psi'(x) = psi'(x + 1) + 1/x^2, then A&S 6.4.12.
-double trigamma(double x) {
-  double shift = 0;
-  while (x < 10) {
-    shift += 1.0 / (x * x);
-    x += 1.0;
-  }
-  const double inv = 1.0 / x;
-  const double inv2 = inv * inv;
-  const double series =
-      inv + 0.5 * inv2 +
-      inv * inv2 *
-          (1.0 / 6 -
-           inv2 * (1.0 / 30 -
-                   inv2 * (1.0 / 42 -
-                           inv2 * (1.0 / 30 -
-                                   inv2 * (5.0 / 66 - inv2 * (691.0 / 2730 - inv2 * 7.0 / 6))))));
-  return shift + series;
-}
-
 }  // namespace detail
 }  // namespace vigil::glm

@@ -108,10 +108,6 @@ struct FamilyFunctions {
 double log_likelihood(const FamilyFunctions& family, const Eigen::VectorXd& y,
                       const Eigen::VectorXd& mu, const Eigen::VectorXd& weights);
 
-// digamma and trigamma, for the negative binomial's theta.
-double digamma(double x);
-double trigamma(double x);
-
 }  // namespace vigil::glm::detail
 
 namespace vigil::glm::detail {

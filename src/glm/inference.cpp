@@ -15,6 +15,7 @@
 
 #include "core/distributions.hpp"
 #include "core/error.hpp"
+#include "core/numeric.hpp"
 
 namespace vigil::glm {
 namespace {
@@ -31,69 +32,6 @@ Error usage_error(const std::string& message) {
 }
 
 // ---------------------------------------------------------------------------
-// Brent's root finder (Brent 1973, Algorithms for Minimization without
-// Derivatives, chapter 4): inverse quadratic interpolation or the secant
-// step where they stay inside the bracket and shrink it fast enough,
-// bisection otherwise. `f(a)` and `f(b)` must differ in sign.
-double find_root(const std::function<double(double)>& f, double a, double b, double fa, double fb,
-                 double tolerance) {
-  double c = a;
-  double fc = fa;
-  double d = b - a;
-  double e = d;
-  for (int iteration = 0; iteration < 200; ++iteration) {
-    if ((fb > 0) == (fc > 0)) {
-      c = a;
-      fc = fa;
-      d = e = b - a;
-    }
-    if (std::abs(fc) < std::abs(fb)) {
-      a = b;
-      b = c;
-      c = a;
-      fa = fb;
-      fb = fc;
-      fc = fa;
-    }
-    const double tol = 2 * std::numeric_limits<double>::epsilon() * std::abs(b) + 0.5 * tolerance;
-    const double half = 0.5 * (c - b);
-    if (std::abs(half) <= tol || fb == 0) return b;
-    if (std::abs(e) >= tol && std::abs(fa) > std::abs(fb)) {
-      double p = 0;
-      double q = 0;
-      const double s = fb / fa;
-      if (a == c) {
-        p = 2 * half * s;
-        q = 1 - s;
-      } else {
-        const double qa = fa / fc;
-        const double r = fb / fc;
-        p = s * (2 * half * qa * (qa - r) - (b - a) * (r - 1));
-        q = (qa - 1) * (r - 1) * (s - 1);
-      }
-      if (p > 0) {
-        q = -q;
-      } else {
-        p = -p;
-      }
-      if (2 * p < std::min(3 * half * q - std::abs(tol * q), std::abs(e * q))) {
-        e = d;
-        d = p / q;
-      } else {
-        d = half;
-        e = d;
-      }
-    } else {
-      d = half;
-      e = d;
-    }
-    a = b;
-    fa = fb;
-    b += std::abs(d) > tol ? d : std::copysign(tol, half);
-    fb = f(b);
-  }
-  return b;
-}
 
 // The (1 + level) / 2 quantile of the reference distribution of a
 // coefficient's statistic: Student's t when the dispersion is estimated.
@@ -329,7 +267,7 @@ Interval profile_interval(const GlmInput& input, const GlmFit& fit, int column, 
       const double f_outer = f(outer);
       if (failed) return kNan;
       if (direction * f_outer >= 0) {
-        const double root = find_root(f, inner, outer, f_inner, f_outer, x_tolerance);
+        const double root = find_root(f, inner, outer, f_inner, f_outer, x_tolerance, 0.0);
         return failed ? kNan : root;
       }
       if (step == max_step) return direction * kInfinity;

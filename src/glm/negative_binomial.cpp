@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 
+#include "core/numeric.hpp"
 #include "glm/family_internal.hpp"
 #include "glm/glm.hpp"
 

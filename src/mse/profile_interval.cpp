@@ -110,25 +110,6 @@ constexpr double kStirlingAbove = 100;
 // that the profile likelihood has no maximum or no upper bound: 2^60 n.
 constexpr int kMaxExpansions = 60;
 
-// psi(x) for x > 0: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10,
-// then the asymptotic series to the x^-14 term (error < 1e-15 there;
-// Abramowitz & Stegun 6.3.18).
-double digamma(double x) {
-  double shift = 0;
-  while (x < 10) {
-    shift -= 1.0 / x;
-    x += 1;
-  }
-  const double inv2 = 1.0 / (x * x);
-  const double series =
-      inv2 *
-      (1.0 / 12 -
-       inv2 * (1.0 / 120 -
-               inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132 - inv2 * (691.0 / 32760 -
-                                                                                   inv2 / 12))))));
-  return shift + std::log(x) - 0.5 / x - series;
-}
-
 bool has_both(std::uint32_t pattern, const Interaction& interaction) {
   return (pattern >> interaction.first & 1U) != 0 && (pattern >> interaction.second & 1U) != 0;
 }
@@ -244,70 +225,6 @@ class ProfileLikelihood {
   double observed_ = 0;
 };
 
-// Brent's root finder (Brent 1973, "Algorithms for minimization without
-// derivatives", ch. 4): inverse quadratic interpolation or secant steps,
-// falling back to bisection, on a bracket [a, b] with f(a) f(b) <= 0.
-// Stops when the bracket is narrower than rel_tol |x|.
-template <typename Function>
-double brent_root(const Function& f, double a, double b, double fa, double fb, double rel_tol) {
-  constexpr int kMaxIterations = 300;
-  double c = a;
-  double fc = fa;
-  double step = b - a;
-  double previous_step = step;
-  for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
-    if ((fb > 0) == (fc > 0)) {
-      c = a;
-      fc = fa;
-      step = previous_step = b - a;
-    }
-    if (std::abs(fc) < std::abs(fb)) {
-      a = b;
-      b = c;
-      c = a;
-      fa = fb;
-      fb = fc;
-      fc = fa;
-    }
-    const double tol =
-        2 * std::numeric_limits<double>::epsilon() * std::abs(b) + 0.5 * rel_tol * std::abs(b);
-    const double half = 0.5 * (c - b);
-    if (std::abs(half) <= tol || fb == 0) return b;
-    if (std::abs(previous_step) >= tol && std::abs(fa) > std::abs(fb)) {
-      const double s = fb / fa;
-      double p = 0;
-      double q = 0;
-      if (a == c) {
-        p = 2 * half * s;
-        q = 1 - s;
-      } else {
-        const double qa = fa / fc;
-        const double r = fb / fc;
-        p = s * (2 * half * qa * (qa - r) - (b - a) * (r - 1));
-        q = (qa - 1) * (r - 1) * (s - 1);
-      }
-      if (p > 0) {
-        q = -q;
-      } else {
-        p = -p;
-      }
-      if (2 * p < std::min(3 * half * q - std::abs(tol * q), std::abs(previous_step * q))) {
-        previous_step = step;
-        step = p / q;
-      } else {
-        step = previous_step = half;
-      }
-    } else {
-      step = previous_step = half;
-    }
-    a = b;
-    fa = fb;
-    b += std::abs(step) > tol ? step : (half > 0 ? tol : -tol);
-    fb = f(b);
-  }
-  return b;
-}
-
 }  // namespace
 
 namespace detail {
@@ -355,7 +272,7 @@ ProfileInterval profile_likelihood_interval(const CaptureHistories& table,
     }
     if (std::isnan(slope_high)) return {kNan, kNan, kNan};
     if (slope_high > 0) return {kInfinity, n, kInfinity};  // l increases without bound
-    out.estimate = brent_root(slope, n, high, slope_at_n, slope_high, kRelativeTolerance);
+    out.estimate = find_root(slope, n, high, slope_at_n, slope_high, 0.0, kRelativeTolerance);
   }
   const double maximum = profile.at(out.estimate).log_likelihood;
   if (std::isnan(maximum)) return {kNan, kNan, kNan};
@@ -370,7 +287,7 @@ ProfileInterval profile_likelihood_interval(const CaptureHistories& table,
   const double excess_at_n = out.estimate > n ? excess(n) : drop;
   out.lower = excess_at_n >= 0
                   ? n
-                  : brent_root(excess, n, out.estimate, excess_at_n, drop, kRelativeTolerance);
+                  : find_root(excess, n, out.estimate, excess_at_n, drop, 0.0, kRelativeTolerance);
   // Upper bound: Rcapture searches up to 3 N_Poisson and reports ">3N"
   // beyond; vigil keeps doubling, and reports infinity only if l never
   // drops far enough.
@@ -385,7 +302,7 @@ ProfileInterval profile_likelihood_interval(const CaptureHistories& table,
   } else if (excess_high > 0) {
     out.upper = kInfinity;
   } else {
-    out.upper = brent_root(excess, out.estimate, high, drop, excess_high, kRelativeTolerance);
+    out.upper = find_root(excess, out.estimate, high, drop, excess_high, 0.0, kRelativeTolerance);
   }
   return out;
 }
