@@ -229,6 +229,7 @@ int run_nexus(const NexusCliOptions& options) {
                          {"std_error_kind", e.std_error_kind},
                          {"model_std_error", json_number(e.model_std_error)},
                          {"statistic", json_number(e.statistic)},
+                         {"statistic_name", e.statistic_name},
                          {"p_value", json_number(e.p_value)},
                          {"ci_lower", json_number(e.ci_lower)},
                          {"ci_upper", json_number(e.ci_upper)},
@@ -293,9 +294,9 @@ int run_nexus(const NexusCliOptions& options) {
   text << fmt::format("Gravity model (Poisson PML): victims ~ log(migrants){} | {}\n",
                       options.controls.empty() ? "" : " + controls", fe);
   text << fmt::format(
-      "  elasticity  {:.4f}   {:g}% CI [{:.4f}, {:.4f}]   SE {:.4f}   z {:.2f}   p {}\n",
-      e.estimate, 100 * options.level, e.ci_lower, e.ci_upper, e.std_error, e.statistic,
-      format_p(e.p_value));
+      "  elasticity  {:.4f}   {:g}% CI [{:.4f}, {:.4f}]   SE {:.4f}   {} {:.2f}   p {}\n",
+      e.estimate, 100 * options.level, e.ci_lower, e.ci_upper, e.std_error, e.statistic_name,
+      e.statistic, format_p(e.p_value));
   text << fmt::format("  standard errors: {}; model-based SE {:.4f}\n", e.std_error_kind,
                       e.model_std_error);
   for (const auto& c : result.controls) {

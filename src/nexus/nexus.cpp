@@ -444,6 +444,7 @@ NexusResult analyse_nexus(const std::vector<MigrationRow>& migration,
   e.model_std_error = fit.std_errors(0);
   e.statistic = e.estimate / e.std_error;
   e.p_value = two_sided_p(e.statistic);
+  e.statistic_name = clustered ? "t" : "z";
   e.ci_lower = e.estimate - z * e.std_error;
   e.ci_upper = e.estimate + z * e.std_error;
   e.std_error_kind = clustered ? fmt::format(

@@ -127,7 +127,8 @@ struct Elasticity {
   double p_value = 0;
   double ci_lower = 0;
   double ci_upper = 0;
-  std::string std_error_kind;  // "cluster-robust by corridor (G/(G-1))" or "model-based"
+  std::string std_error_kind;        // "cluster-robust by corridor (G/(G-1))" or "model-based"
+  std::string statistic_name = "z";  // "t" with clustered errors
 };
 
 struct ControlCoefficient {
