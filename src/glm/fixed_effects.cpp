@@ -773,7 +773,7 @@ FixedEffectsPoissonFit fit_fixed_effects_poisson(const MatrixXd& x_all, const Ve
   return fit;
 }
 
-std::vector<int> factor_codes(const VectorXd& values) {
+std::vector<int> level_codes(const VectorXd& values) {
   for (Index i = 0; i < values.size(); ++i) {
     const double v = values(i);
     if (!std::isfinite(v) || v != std::floor(v) || v < INT_MIN || v > INT_MAX) {

@@ -141,7 +141,7 @@ struct FixedEffectsPoissonFit {
 //                  accepted, as Poisson pseudo-maximum likelihood allows).
 //   fixed_effects  at least one dimension, each n 0-based level codes (for
 //                  example origin, destination and year). Codes need not be
-//                  contiguous; unused codes cost nothing (see factor_codes
+//                  contiguous; unused codes cost nothing (see level_codes
 //                  to make codes from numbers such as years).
 //
 // Throws vigil::Error (usage) on mismatched sizes, a negative or non-finite
@@ -158,6 +158,6 @@ FixedEffectsPoissonFit fit_fixed_effects_poisson(const Eigen::MatrixXd& x, const
 // codes, numbered 0, 1, ... in increasing order of the value, as R's
 // factor(). Throws vigil::Error (usage) on a value that is not a whole
 // number within the range of int, naming the first one.
-std::vector<int> factor_codes(const Eigen::VectorXd& values);
+std::vector<int> level_codes(const Eigen::VectorXd& values);
 
 }  // namespace vigil::glm

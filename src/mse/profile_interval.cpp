@@ -38,6 +38,7 @@
 #include <numbers>
 #include <vector>
 
+#include "core/distributions.hpp"
 #include "core/error.hpp"
 #include "core/numeric.hpp"
 #include "glm/glm.hpp"
@@ -47,53 +48,18 @@
 namespace vigil::mse {
 namespace detail {
 
+// The normal distribution is core's (distributions.hpp); these keep the
+// MSE code's convention of NaN, not an error, for a probability outside
+// [0, 1].
 double normal_cdf(double x) {
-  return 0.5 * std::erfc(-x / std::numbers::sqrt2);
+  return vigil::normal_cdf(x);
 }
 
-// The standard normal quantile: Acklam's rational approximation (relative
-// error below 1.15e-9), then one Halley step on Phi(x) - p, which brings it
-// to the accuracy of std::erfc (~1e-16 relative; R's qnorm, Wichura's AS241,
-// agrees to a few ulps). The lower tail is computed and reflected, since
-// 1 - p is exact for p >= 0.5 but p is not recoverable from 1 - p.
 double normal_quantile(double probability) {
   if (std::isnan(probability) || probability < 0 || probability > 1) {
     return std::numeric_limits<double>::quiet_NaN();
   }
-  if (probability == 0) return -std::numeric_limits<double>::infinity();
-  if (probability == 1) return std::numeric_limits<double>::infinity();
-  const bool upper = probability > 0.5;
-  const double tail = upper ? 1.0 - probability : probability;
-  // Acklam (2003), "An algorithm for computing the inverse normal
-  // cumulative distribution function".
-  constexpr double kA[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
-                           1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-  constexpr double kB[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                           6.680131188771972e+01, -1.328068155288572e+01};
-  constexpr double kC[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                           -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-  constexpr double kD[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                           3.754408661907416e+00};
-  constexpr double kLowRegion = 0.02425;
-  double x = 0;
-  if (tail < kLowRegion) {
-    const double q = std::sqrt(-2.0 * std::log(tail));
-    x = (((((kC[0] * q + kC[1]) * q + kC[2]) * q + kC[3]) * q + kC[4]) * q + kC[5]) /
-        ((((kD[0] * q + kD[1]) * q + kD[2]) * q + kD[3]) * q + 1.0);
-  } else {
-    const double q = tail - 0.5;
-    const double r = q * q;
-    x = (((((kA[0] * r + kA[1]) * r + kA[2]) * r + kA[3]) * r + kA[4]) * r + kA[5]) * q /
-        (((((kB[0] * r + kB[1]) * r + kB[2]) * r + kB[3]) * r + kB[4]) * r + 1.0);
-  }
-  // Halley's step: cubic convergence, so one step from 1e-9 is exact to
-  // double precision. exp(x^2/2) overflows only beyond p ~ 1e-308.
-  if (x * x / 2 < 700) {
-    const double error = normal_cdf(x) - tail;
-    const double u = error * std::sqrt(2.0 * std::numbers::pi) * std::exp(x * x / 2);
-    x -= u / (1.0 + x * u / 2);
-  }
-  return upper ? -x : x;
+  return vigil::normal_quantile(probability);
 }
 
 }  // namespace detail

@@ -482,14 +482,14 @@ TEST(FixedEffectsPoisson, RejectsBadInput) {
         fit_fixed_effects_poisson(x, y, effects, options);
       },
       "the cluster vector has 2 values");
-  expect_usage([&] { factor_codes((VectorXd(3) << 2001, 2002.5, 2003).finished()); },
+  expect_usage([&] { level_codes((VectorXd(3) << 2001, 2002.5, 2003).finished()); },
                "whole number, got 2002.5 at observation 2");
-  expect_usage([&] { factor_codes((VectorXd(2) << 1, std::nan("")).finished()); },
+  expect_usage([&] { level_codes((VectorXd(2) << 1, std::nan("")).finished()); },
                "at observation 2");
 }
 
 TEST(FixedEffectsPoisson, FactorCodesNumberValuesInIncreasingOrder) {
-  EXPECT_EQ(factor_codes((VectorXd(5) << 2010, 2005, 2010, -3, 2005).finished()),
+  EXPECT_EQ(level_codes((VectorXd(5) << 2010, 2005, 2010, -3, 2005).finished()),
             (std::vector<int>{2, 1, 2, 0, 1}));
 }
 
