@@ -299,6 +299,24 @@ int run_glm(const GlmCliOptions& options) {
   const std::string upper_label = fmt::format("{:g} %", 100.0 - lower_pct);
   const bool t_statistic = fit.dispersion_estimated;
 
+  // The engine numbers aliased columns; a user knows them by their terms.
+  std::vector<std::string> warnings = fit.warnings;
+  std::string aliased_terms;
+  for (std::size_t j = 0; j < fit.aliased.size(); ++j) {
+    if (fit.aliased[j]) {
+      aliased_terms += (aliased_terms.empty() ? "" : ", ") + model.matrix.column_names[j];
+    }
+  }
+  if (!aliased_terms.empty()) {
+    for (auto& warning : warnings) {
+      if (warning.find("linearly dependent") != std::string::npos) {
+        warning =
+            "terms linearly dependent on earlier ones were dropped (aliased; R reports NA "
+            "for them): " +
+            aliased_terms;
+      }
+    }
+  }
   if (options.format == "json") {
     nlohmann::ordered_json out;
     out["formula"] = options.formula;
@@ -354,7 +372,7 @@ int run_glm(const GlmCliOptions& options) {
                            {"df_denominator", json_number(comparison->df_denominator)},
                            {"p_value", json_number(comparison->p_value)}};
     }
-    out["warnings"] = fit.warnings;
+    out["warnings"] = warnings;
     emit(out.dump(2), options.output, "model");
     return 0;
   }
@@ -420,7 +438,7 @@ int run_glm(const GlmCliOptions& options) {
             : fmt::format(" and {:g}", comparison->df_denominator),
         format_p(comparison->p_value));
   }
-  for (const auto& warning : fit.warnings) text << "\nWarning: " << warning << "\n";
+  for (const auto& warning : warnings) text << "\nWarning: " << warning << "\n";
   emit(text.str(), options.output, "model");
   return 0;
 }

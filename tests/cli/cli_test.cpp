@@ -436,6 +436,11 @@ TEST_F(Cli, GlmExplainsBadFormulasColumnsAndData) {
       vigil("glm --data '" + data + "' --formula 'breaks ~ wool' --robust sandwich");
   EXPECT_EQ(robust.exit_code, 2);
   EXPECT_NE(robust.err.find("cluster:VARIABLE"), std::string::npos) << robust.err;
+  // A column that is a multiple of another is aliased, named, and NA.
+  write_file("aliased.csv", "y,x,z\n1,1,2\n3,2,4\n2,3,6\n5,4,8\n4,5,10\n");
+  const Outcome aliased = vigil("glm --data aliased.csv --formula 'y ~ x + z'");
+  EXPECT_EQ(aliased.exit_code, 0) << aliased.err;
+  EXPECT_NE(aliased.out.find("R reports NA for them): z"), std::string::npos) << aliased.out;
   const Outcome help = vigil("glm --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--robust"), std::string::npos);
