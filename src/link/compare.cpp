@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace vigil::link {
 
@@ -30,41 +31,10 @@ CodePoints decode_utf8(std::string_view text) {
   out.reserve(text.size());
   std::size_t pos = 0;
   while (pos < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[pos]);
-    if (lead < 0x80U) {
-      out.push_back(lead);
-      ++pos;
-      continue;
-    }
-    std::size_t length = 0;
-    char32_t cp = 0;
-    char32_t min_value = 0;
-    if ((lead & 0xE0U) == 0xC0U) {
-      length = 2;
-      cp = lead & 0x1FU;
-      min_value = 0x80;
-    } else if ((lead & 0xF0U) == 0xE0U) {
-      length = 3;
-      cp = lead & 0x0FU;
-      min_value = 0x800;
-    } else if ((lead & 0xF8U) == 0xF0U) {
-      length = 4;
-      cp = lead & 0x07U;
-      min_value = 0x10000;
-    } else {
-      throw_invalid_utf8(pos);
-    }
-    if (text.size() - pos < length) throw_invalid_utf8(pos);
-    for (std::size_t i = 1; i < length; ++i) {
-      const auto cont = static_cast<unsigned char>(text[pos + i]);
-      if ((cont & 0xC0U) != 0x80U) throw_invalid_utf8(pos);
-      cp = (cp << 6U) | (cont & 0x3FU);
-    }
-    if (cp < min_value || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      throw_invalid_utf8(pos);
-    }
-    out.push_back(cp);
-    pos += length;
+    const auto sequence = decode_utf8_at(text, pos);
+    if (!sequence) throw_invalid_utf8(pos);
+    out.push_back(sequence->code);
+    pos += sequence->length;
   }
   return out;
 }

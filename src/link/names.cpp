@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace vigil::link {
 
@@ -44,10 +45,9 @@ std::u32string to_code_points(const icu::UnicodeString& text) {
 }
 
 std::string to_utf8(std::u32string_view codes) {
-  icu::UnicodeString text;
-  for (const char32_t c : codes) text.append(static_cast<UChar32>(c));
   std::string out;
-  text.toUTF8String(out);
+  out.reserve(codes.size() * 2);
+  for (const char32_t c : codes) append_utf8(out, c);
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/country.hpp"
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace vigil::simulate {
 
@@ -25,71 +26,30 @@ std::u32string decode_utf8(std::string_view text) {
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    char32_t code = 0;
-    char32_t min = 0;
-    if (lead < 0x80) {
-      length = 1;
-      code = lead;
-    } else if ((lead & 0xE0U) == 0xC0U) {
-      length = 2;
-      code = lead & 0x1FU;
-      min = 0x80;
-    } else if ((lead & 0xF0U) == 0xE0U) {
-      length = 3;
-      code = lead & 0x0FU;
-      min = 0x800;
-    } else if ((lead & 0xF8U) == 0xF0U) {
-      length = 4;
-      code = lead & 0x07U;
-      min = 0x10000;
-    }
-    bool valid = length != 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0U) != 0x80U) valid = false;
-      code = (code << 6U) | (next & 0x3FU);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    if (valid && (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))) {
-      valid = false;
-    }
-    if (valid) {
-      out.push_back(code);
-      i += length;
+    if (const auto sequence = decode_utf8_at(text, i)) {
+      out.push_back(sequence->code);
+      i += sequence->length;
     } else {
-      out.push_back(kRawByte + lead);
+      out.push_back(kRawByte + static_cast<unsigned char>(text[i]));
       ++i;
     }
   }
   return out;
 }
 
-void append_utf8(std::string& out, char32_t code) {
+// The inverse of decode_utf8: raw bytes go back out as they came in.
+void append_code(std::string& out, char32_t code) {
   if (code >= kRawByte) {
     out.push_back(static_cast<char>(code - kRawByte));
-  } else if (code < 0x80) {
-    out.push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out.push_back(static_cast<char>(0xC0U | (code >> 6U)));
-    out.push_back(static_cast<char>(0x80U | (code & 0x3FU)));
-  } else if (code < 0x10000) {
-    out.push_back(static_cast<char>(0xE0U | (code >> 12U)));
-    out.push_back(static_cast<char>(0x80U | ((code >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | (code & 0x3FU)));
   } else {
-    out.push_back(static_cast<char>(0xF0U | (code >> 18U)));
-    out.push_back(static_cast<char>(0x80U | ((code >> 12U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | ((code >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80U | (code & 0x3FU)));
+    append_utf8(out, code);
   }
 }
 
 std::string encode_utf8(std::u32string_view codes) {
   std::string out;
   out.reserve(codes.size() * 2);
-  for (const char32_t code : codes) append_utf8(out, code);
+  for (const char32_t code : codes) append_code(out, code);
   return out;
 }
 
@@ -246,8 +206,8 @@ void append_capitalised(std::string& out, std::string_view upper, std::string_vi
   if (upper.empty()) return;
   const std::u32string upper_codes = decode_utf8(upper);
   const std::u32string lower_codes = decode_utf8(lower);
-  append_utf8(out, upper_codes.front());
-  for (std::size_t i = 1; i < lower_codes.size(); ++i) append_utf8(out, lower_codes[i]);
+  append_code(out, upper_codes.front());
+  for (std::size_t i = 1; i < lower_codes.size(); ++i) append_code(out, lower_codes[i]);
 }
 
 // ---------------------------------------------------------------------------
@@ -660,7 +620,7 @@ std::string romanise(std::string_view cyrillic, Script script) {
     }
     const LetterRow* row = find_letter(code);
     if (row == nullptr) {
-      append_utf8(out, code);
+      append_code(out, code);
       continue;
     }
     const auto [lower, upper] = renderings(*row, script);
