@@ -559,6 +559,27 @@ double chi_squared_quantile(double p, double df) {
   return 2 * solve_positive(residual, start);
 }
 
+namespace {
+
+// P(F > x) = I_u(df2/2, df1/2) with u = df2 / (df2 + df1 x): both tails of
+// that beta, with u and 1 - u each computed without cancellation.
+Tails f_beta_tails(double x, double df1, double df2) {
+  const double ratio = df1 * x / df2;
+  double u = 0;
+  double v = 0;
+  if (ratio <= 1) {
+    u = 1 / (1 + ratio);
+    v = ratio / (1 + ratio);
+  } else {
+    const double inverse = df2 / df1 / x;
+    u = inverse / (1 + inverse);
+    v = 1 / (1 + inverse);
+  }
+  return beta_tails(df2 / 2, df1 / 2, u, v);
+}
+
+}  // namespace
+
 double f_upper_tail(double x, double df1, double df2) {
   require_positive(df1, "df1", "f_upper_tail");
   require_positive(df2, "df2", "f_upper_tail");
@@ -570,19 +591,7 @@ double f_upper_tail(double x, double df1, double df2) {
   if (df1 == kInfinity && df2 == kInfinity) return x < 1 ? 1.0 : 0.0;
   if (df2 == kInfinity) return chi_squared_upper_tail(x * df1, df1);
   if (df1 == kInfinity) return chi_squared_cdf(df2 / x, df2);
-  // P(F > x) = I_u(df2/2, df1/2) with u = df2 / (df2 + df1 x).
-  const double ratio = df1 * x / df2;
-  double u = 0;
-  double v = 0;
-  if (ratio <= 1) {
-    u = 1 / (1 + ratio);
-    v = ratio / (1 + ratio);
-  } else {
-    const double inverse = df2 / df1 / x;
-    u = inverse / (1 + inverse);
-    v = 1 / (1 + inverse);
-  }
-  return beta_tails(df2 / 2, df1 / 2, u, v).lower;
+  return f_beta_tails(x, df1, df2).lower;
 }
 
 double f_cdf(double x, double df1, double df2) {
@@ -594,18 +603,7 @@ double f_cdf(double x, double df1, double df2) {
   if (df1 == kInfinity && df2 == kInfinity) return x < 1 ? 0.0 : 1.0;
   if (df2 == kInfinity) return chi_squared_cdf(x * df1, df1);
   if (df1 == kInfinity) return chi_squared_upper_tail(df2 / x, df2);
-  const double ratio = df1 * x / df2;
-  double u = 0;
-  double v = 0;
-  if (ratio <= 1) {
-    u = 1 / (1 + ratio);
-    v = ratio / (1 + ratio);
-  } else {
-    const double inverse = df2 / df1 / x;
-    u = inverse / (1 + inverse);
-    v = 1 / (1 + inverse);
-  }
-  return beta_tails(df2 / 2, df1 / 2, u, v).upper;
+  return f_beta_tails(x, df1, df2).upper;
 }
 
 double regularized_gamma_p(double a, double x) {
