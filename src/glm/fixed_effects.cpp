@@ -15,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "core/numeric.hpp"
+#include "glm/internal.hpp"
 
 namespace vigil::glm {
 namespace {
@@ -477,28 +478,6 @@ void validate(const MatrixXd& x, const VectorXd& y, const std::vector<std::vecto
   }
 }
 
-std::string column_list(const std::vector<bool>& aliased) {
-  std::string list;
-  for (std::size_t j = 0; j < aliased.size(); ++j) {
-    if (!aliased[j]) continue;
-    if (!list.empty()) list += ", ";
-    list += std::to_string(j + 1);
-  }
-  return list;
-}
-
-// Scatters a covariance over the kept columns into the full indexing, NaN
-// for aliased columns.
-MatrixXd full_covariance(const MatrixXd& kept_covariance, const std::vector<Index>& kept, Index p) {
-  MatrixXd full = MatrixXd::Constant(p, p, kNan);
-  for (std::size_t a = 0; a < kept.size(); ++a) {
-    for (std::size_t b = 0; b < kept.size(); ++b) {
-      full(kept[a], kept[b]) = kept_covariance(static_cast<Index>(a), static_cast<Index>(b));
-    }
-  }
-  return full;
-}
-
 }  // namespace
 
 FixedEffectsPoissonFit fit_fixed_effects_poisson(const MatrixXd& x_all, const VectorXd& y_all,
@@ -706,7 +685,7 @@ FixedEffectsPoissonFit fit_fixed_effects_poisson(const MatrixXd& x_all, const Ve
     const MatrixXd r_inverse =
         r.topLeftCorner(k, k).triangularView<Eigen::Upper>().solve(MatrixXd::Identity(k, k));
     const MatrixXd bread = r_inverse * r_inverse.transpose();
-    fit.covariance = full_covariance(bread, kept, p);
+    fit.covariance = detail::expand_covariance(bread, kept, p);
     fit.std_errors = fit.covariance.diagonal().array().sqrt();
 
     if (clustered) {
@@ -723,7 +702,7 @@ FixedEffectsPoissonFit fit_fixed_effects_poisson(const MatrixXd& x_all, const Ve
         }
         const double g = groups;
         const MatrixXd sandwich = (g / (g - 1.0)) * (bread * (scores.transpose() * scores) * bread);
-        fit.cluster_covariance = full_covariance(sandwich, kept, p);
+        fit.cluster_covariance = detail::expand_covariance(sandwich, kept, p);
         fit.cluster_std_errors = fit.cluster_covariance.diagonal().array().sqrt();
       }
     }
@@ -763,12 +742,12 @@ FixedEffectsPoissonFit fit_fixed_effects_poisson(const MatrixXd& x_all, const Ve
     fit.warnings.push_back(
         fmt::format("{} regressor(s) are collinear with the fixed effects and the earlier "
                     "regressors and were dropped (aliased): column(s) {}",
-                    p - static_cast<Index>(kept.size()), column_list(aliased)));
+                    p - static_cast<Index>(kept.size()), detail::aliased_column_list(aliased)));
   } else if (kept.empty() && p > 0) {
     fit.warnings.push_back(fmt::format(
         "every regressor is collinear with the fixed effects and was dropped (aliased): "
         "column(s) {}",
-        column_list(aliased)));
+        detail::aliased_column_list(aliased)));
   }
   return fit;
 }

@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/numeric.hpp"
 #include "glm/family_internal.hpp"
+#include "glm/internal.hpp"
 
 namespace vigil::glm {
 namespace {
@@ -458,17 +459,10 @@ class Irls {
     for (Index j = 0; j < cols; ++j) {
       if (!fit.aliased[static_cast<std::size_t>(j)]) kept.push_back(j);
     }
-    MatrixXd full = MatrixXd::Constant(cols, cols, kNan);
-    if (kept.empty()) return full;
+    if (kept.empty()) return MatrixXd::Constant(cols, cols, kNan);
     const LeastSquares final_step =
         solve_least_squares(weighted_problem(fit.eta, fit.mu, kept), true);
-    for (std::size_t a = 0; a < kept.size(); ++a) {
-      for (std::size_t b = 0; b < kept.size(); ++b) {
-        full(kept[a], kept[b]) =
-            final_step.unscaled_covariance(static_cast<Index>(a), static_cast<Index>(b));
-      }
-    }
-    return full;
+    return detail::expand_covariance(final_step.unscaled_covariance, kept, cols);
   }
 
   Index observations_used() const { return static_cast<Index>(good_.size()); }
@@ -581,16 +575,6 @@ std::optional<Index> intercept_column(const MatrixXd& design) {
     if ((design.col(j).array() == 1.0).all()) return j;
   }
   return std::nullopt;
-}
-
-std::string column_list(const std::vector<bool>& aliased) {
-  std::string list;
-  for (std::size_t j = 0; j < aliased.size(); ++j) {
-    if (!aliased[j]) continue;
-    if (!list.empty()) list += ", ";
-    list += std::to_string(j + 1);
-  }
-  return list;
 }
 
 }  // namespace
@@ -743,7 +727,7 @@ GlmFit fit_with_family(const MatrixXd& design, const VectorXd& response, const G
     fit.warnings.push_back(
         fmt::format("{} column(s) of the design are linearly dependent on earlier ones and were "
                     "dropped (aliased; R reports NA for them): column(s) {}",
-                    p - fit.rank, column_list(fit.aliased)));
+                    p - fit.rank, detail::aliased_column_list(fit.aliased)));
   }
   return fit;
 }

@@ -16,6 +16,7 @@
 #include "core/distributions.hpp"
 #include "core/error.hpp"
 #include "core/numeric.hpp"
+#include "glm/internal.hpp"
 
 namespace vigil::glm {
 namespace {
@@ -57,18 +58,6 @@ std::vector<Index> kept_columns(const GlmFit& fit) {
     if (!is_aliased(fit, j)) kept.push_back(j);
   }
   return kept;
-}
-
-// Scatters a matrix over the kept columns into the full indexing, NaN
-// elsewhere (the layout of GlmFit::covariance).
-MatrixXd expand(const MatrixXd& compact, const std::vector<Index>& kept, Index cols) {
-  MatrixXd full = MatrixXd::Constant(cols, cols, kNan);
-  for (std::size_t a = 0; a < kept.size(); ++a) {
-    for (std::size_t b = 0; b < kept.size(); ++b) {
-      full(kept[a], kept[b]) = compact(static_cast<Index>(a), static_cast<Index>(b));
-    }
-  }
-  return full;
 }
 
 }  // namespace
@@ -180,7 +169,7 @@ MatrixXd robust_covariance(const MatrixXd& design, const GlmFit& fit, RobustType
   MatrixXd sandwich = factor * (bread_scores * bread_scores.transpose());
   // Symmetric in exact arithmetic; make it so in floating point too.
   sandwich = 0.5 * (sandwich + sandwich.transpose()).eval();
-  return expand(sandwich, kept, cols);
+  return detail::expand_covariance(sandwich, kept, cols);
 }
 
 // ---------------------------------------------------------------------------
