@@ -1,0 +1,71 @@
+// What clear-text and encoded linkage share: everything after the records
+// have been reduced to blocking keys and a comparison function.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "link/link.hpp"
+
+namespace vigil::link::detail {
+
+struct ComparedField {
+  LinkField field;
+  std::vector<std::string> level_names;  // level 0 first
+};
+
+// The records of all lists, reduced to what the pipeline needs.
+struct LinkageProblem {
+  std::vector<std::string> list_names;
+  std::vector<std::size_t> list_sizes;
+  std::vector<RecordRef> records;
+  std::vector<std::string> record_ids;  // per record
+  std::vector<BlockingRule> rules;
+  std::vector<ComparedField> fields;
+  // Writes fields.size() levels for the pair (a, b). Must be safe to call
+  // from several threads at once.
+  std::function<void(std::uint32_t a, std::uint32_t b, std::int8_t* levels)> compare;
+  std::vector<std::string> warnings;
+  // Fields whose exact agreement is weighed by the value's frequency (all
+  // of `fields` exact at once): an id per record for its value (equal ids,
+  // equal values; 0 = missing). Applied in order; see adjusted_weights.
+  struct TermFrequency {
+    std::vector<LinkField> fields;
+    std::vector<std::uint32_t> value_of_record;
+  };
+  std::vector<TermFrequency> term_frequencies;
+  // Set by run_linkage once blocking is done.
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>>* candidate_pairs = nullptr;
+};
+
+// Numbers distinct values 1, 2, ... in order of first appearance; "" is 0.
+class ValueIds {
+ public:
+  std::uint32_t id(const std::string& value) {
+    if (value.empty()) return 0;
+    return ids_.try_emplace(value, static_cast<std::uint32_t>(ids_.size() + 1)).first->second;
+  }
+
+ private:
+  std::unordered_map<std::string, std::uint32_t> ids_;
+};
+
+LinkResult run_linkage(LinkageProblem problem, const LinkOptions& options);
+
+// Checks the list count and names shared by both modes.
+void check_list_names(const std::vector<std::string>& names);
+
+int thread_count(int requested);
+
+// The clear blocking key of `r` under a rule of LinkOptions::blocking_rules;
+// "" when the rule cannot key the record. Throws on an unknown rule.
+std::string clear_blocking_key(const std::string& rule, const PersonRecord& r);
+
+// Level names shared by both modes.
+const std::vector<std::string>& date_levels();
+
+}  // namespace vigil::link::detail
