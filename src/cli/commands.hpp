@@ -108,6 +108,24 @@ struct IndexCliOptions {
 void setup_index(CLI::App& app, IndexCliOptions& options);
 int run_index(const IndexCliOptions& options);
 
+struct LinkCliOptions {
+  // vigil link LISTS... / vigil link match ENCODED...
+  std::vector<std::string> lists;
+  std::string out;
+  std::string config;
+  std::optional<double> min_probability;
+  std::optional<double> precision;
+  bool month_first = false;
+  std::string truth;
+  int threads = 0;
+  // vigil link encode LIST
+  std::string list;
+  std::string secret_file;
+  std::string encoded_out;
+};
+void setup_link(CLI::App& app, LinkCliOptions& options, CLI::App*& encode, CLI::App*& match);
+int run_link(const LinkCliOptions& options, bool encode, bool match);
+
 // Writes `text` to `path`, or to standard output when `path` is empty, and
 // says where on standard error; shared by the verbs that print reports.
 void emit(const std::string& text, const std::string& path, const std::string& what);

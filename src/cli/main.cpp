@@ -31,8 +31,8 @@ int run_cli(int argc, char** argv) {
   CLI::App app{
       "vigil: evidence from anti-trafficking data.\n"
       "Imports victim case records (CTDC and HTCDS layouts) into a local SQLite store,\n"
-      "describes them, estimates the undetected (mse), and measures the link with migration\n"
-      "(nexus, glm). Run `vigil VERB --help` for each verb."};
+      "describes them, links agencies' lists into persons (link), estimates the undetected\n"
+      "(mse), and measures the link with migration (nexus, glm). Run `vigil VERB --help` for each verb."};
   app.set_version_flag("--version", std::string("vigil ") + VIGIL_VERSION);
   app.require_subcommand(1);
   app.footer(
@@ -66,6 +66,13 @@ int run_cli(int argc, char** argv) {
       "index", "Build a composite vulnerability index, with the uncertainty of its ranks");
   vigil::cli::setup_index(*index_cmd, index_options);
 
+  vigil::cli::LinkCliOptions link_options;
+  auto* link_cmd = app.add_subcommand(
+      "link", "Link agencies' lists into persons (in clear or encoded) for MSE");
+  CLI::App* link_encode_cmd = nullptr;
+  CLI::App* link_match_cmd = nullptr;
+  vigil::cli::setup_link(*link_cmd, link_options, link_encode_cmd, link_match_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -83,6 +90,10 @@ int run_cli(int argc, char** argv) {
     if (glm_cmd->parsed()) return vigil::cli::run_glm(glm_options);
     if (nexus_cmd->parsed()) return vigil::cli::run_nexus(nexus_options);
     if (index_cmd->parsed()) return vigil::cli::run_index(index_options);
+    if (link_cmd->parsed()) {
+      return vigil::cli::run_link(link_options, link_encode_cmd->parsed(),
+                                  link_match_cmd->parsed());
+    }
   } catch (const vigil::Error& error) {
     fmt::print(stderr, "vigil: {}\n", error.what());
     return exit_code(error.kind());

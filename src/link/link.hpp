@@ -260,6 +260,39 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists,
                                const LinkOptions& options = {});
 
 // ---------------------------------------------------------------------------
+// Configuration
+
+// What a link configuration file (TOML) sets; every table and key is
+// optional, the defaults being those of the structs:
+//
+//   [columns]                 # the lists' column names
+//   record_id = "id"          # and surname, given_name, full_name, sex,
+//                             # birth_date, document_number, citizenship
+//   [dates]
+//   order = "day_first"       # or "month_first" (MM/DD/YYYY)
+//   [blocking]
+//   rules = ["surname_birth_year", "given_surname"]
+//   max_block_size = 5000
+//   [model]
+//   min_probability = 0.5     # or precision = 0.98
+//   random_pairs = 200000
+//   seed = 1
+//   [encoding]                # vigil link encode
+//   bits = 1024
+//   hashes_per_token = 20
+struct LinkConfig {
+  ListColumns columns;
+  DateOrder date_order = DateOrder::day_first;
+  LinkOptions options;
+  BloomParameters encoding;
+};
+
+// Reads a configuration; throws vigil::Error (input) with file, line and
+// column on an unknown key or a value out of range.
+LinkConfig load_link_config(const std::string& path);
+LinkConfig parse_link_config(std::string_view toml_text, const std::string& source_name);
+
+// ---------------------------------------------------------------------------
 // Writing and checking results
 
 // Writes into `directory` (created if needed):

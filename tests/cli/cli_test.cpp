@@ -532,3 +532,72 @@ TEST_F(Cli, IndexRanksUnitsWithTheUncertaintyOfTheirRanks) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("[[indicator]]"), std::string::npos);
 }
+
+// simulate -> link -> mse, in clear and encoded, as the README shows it.
+TEST_F(Cli, LinkTurnsAgenciesListsIntoCaptureHistoriesForMse) {
+  const Outcome help = vigil("link --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("encode"), std::string::npos);
+  EXPECT_NE(help.out.find("capture_histories.csv"), std::string::npos);
+  EXPECT_EQ(vigil("link encode --help").exit_code, 0);
+  EXPECT_EQ(vigil("link match --help").exit_code, 0);
+
+  ASSERT_EQ(vigil("simulate --seed 3 --years 2019-2021 --out world").exit_code, 0);
+  const std::string lists =
+      "world/lists/police.csv world/lists/labour_inspectorate.csv "
+      "world/lists/migration_service.csv world/lists/ngo.csv world/lists/iom.csv";
+  const Outcome linked = vigil("link " + lists + " --out linked --truth world/truth_links.csv");
+  ASSERT_EQ(linked.exit_code, 0) << linked.err;
+  EXPECT_NE(linked.out.find("Linked 5 lists"), std::string::npos) << linked.out;
+  // The F1 the CLI reports is the library's; a floor here catches a CLI that
+  // feeds the lists wrongly (swapped columns, wrong date order).
+  const auto f1_at = linked.out.find("F1 ");
+  ASSERT_NE(f1_at, std::string::npos) << linked.out;
+  EXPECT_GT(std::stod(linked.out.substr(f1_at + 3, 6)), 0.9) << linked.out;
+  const std::string histories = slurp(dir_.file("linked/capture_histories.csv"));
+  EXPECT_EQ(histories.substr(0, histories.find('\n')),
+            "police,labour_inspectorate,migration_service,ngo,iom,count");
+  const auto model = nlohmann::json::parse(slurp(dir_.file("linked/linkage.json")));
+  EXPECT_EQ(model["lists"].size(), 5u);
+  EXPECT_GT(model["blocking"]["candidate_pairs"].get<double>(), 0.0);
+  const Outcome mse = vigil("mse linked/capture_histories.csv");
+  ASSERT_EQ(mse.exit_code, 0) << mse.err;
+  EXPECT_NE(mse.out.find("Estimated total"), std::string::npos);
+
+  // Encoded: each agency encodes, the encodings are matched.
+  write_file("link.secret", "a secret shared by the agencies only\n");
+  for (const char* agency : {"police", "labour_inspectorate", "migration_service", "ngo", "iom"}) {
+    const Outcome encoded = vigil(std::string("link encode world/lists/") + agency +
+                                  ".csv --secret-file link.secret --out " + agency + ".enc.csv");
+    ASSERT_EQ(encoded.exit_code, 0) << encoded.err;
+  }
+  const std::string encoded_lists =
+      "police.enc.csv labour_inspectorate.enc.csv migration_service.enc.csv ngo.enc.csv "
+      "iom.enc.csv";
+  const Outcome matched =
+      vigil("link match " + encoded_lists + " --out matched --truth world/truth_links.csv");
+  ASSERT_EQ(matched.exit_code, 0) << matched.err;
+  const auto f1_encoded = matched.out.find("F1 ");
+  ASSERT_NE(f1_encoded, std::string::npos) << matched.out;
+  EXPECT_GT(std::stod(matched.out.substr(f1_encoded + 3, 6)), 0.9) << matched.out;
+  EXPECT_EQ(vigil("mse matched/capture_histories.csv").exit_code, 0);
+
+  // A list encoded with another secret is refused, as are bad invocations.
+  write_file("other.secret", "another secret, not the shared one\n");
+  ASSERT_EQ(vigil("link encode world/lists/iom.csv --secret-file other.secret --out iom2.enc.csv")
+                .exit_code,
+            0);
+  const Outcome mixed = vigil("link match police.enc.csv iom2.enc.csv --out mixed");
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_NE(mixed.err.find("different secrets"), std::string::npos) << mixed.err;
+  EXPECT_EQ(vigil("link world/lists/police.csv --out one").exit_code, 2);
+  EXPECT_EQ(vigil("link " + lists).exit_code, 2);  // no --out
+  write_file("short.secret", "short\n");
+  EXPECT_EQ(
+      vigil("link encode world/lists/iom.csv --secret-file short.secret --out x.enc.csv").exit_code,
+      1);
+  write_file("bad.toml", "[model]\nmin_probabilty = 0.4\n");
+  const Outcome bad = vigil("link " + lists + " --config bad.toml --out bad");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("bad.toml:2"), std::string::npos) << bad.err;
+}
