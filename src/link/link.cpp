@@ -45,14 +45,6 @@ std::string_view link_field_name(LinkField field) {
 
 namespace {
 
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};
@@ -62,13 +54,12 @@ std::string trim(std::string_view text) {
 
 // Sex codes as Kazakh, Russian and English forms write them.
 std::optional<std::string> fold_sex(std::string_view text) {
-  static const std::set<std::string> female = {"f",  "female", "w",       "woman",  "ж",
-                                               "Ж",  "жен",    "женский", "әйел",   "Әйел",
-                                               "Ж.", "ж.",     "Жен",     "Женский"};
-  static const std::set<std::string> male = {"m",  "male",    "man", "м",  "М",   "муж",    "ер",
-                                             "Ер", "мужской", "М.",  "м.", "Муж", "Мужской"};
-  static const std::set<std::string> unknown = {"", "u", "unknown", "x", "other", "-", "na", "n/a"};
-  const std::string value = ascii_lower(trim(text));
+  // normalise_name case-folds every script and turns "ж." into "ж".
+  static const std::set<std::string> female = {"f", "female", "w",       "woman",
+                                               "ж", "жен",    "женский", "әйел"};
+  static const std::set<std::string> male = {"m", "male", "man", "м", "муж", "мужской", "ер"};
+  static const std::set<std::string> unknown = {"", "u", "unknown", "x", "other", "-", "na", "n a"};
+  const std::string value = normalise_name(text);
   if (female.count(value) != 0) return "F";
   if (male.count(value) != 0) return "M";
   if (unknown.count(value) != 0) return "";
@@ -170,7 +161,12 @@ AgencyList read_agency_list(const std::string& path, std::string name, const Lis
                         "a name that is valid UTF-8 text");
     }
     if (c_sex != SIZE_MAX) {
-      const auto sex = fold_sex(row[c_sex]);
+      std::optional<std::string> sex;
+      try {
+        sex = fold_sex(row[c_sex]);
+      } catch (const Error&) {
+        sex.reset();  // not UTF-8: reported below like any unknown code
+      }
       if (!sex) {
         throw input_error({path, line, c_sex + 1},
                           "F, M (or female/male, ж/м, әйел/ер) or empty for unknown");
