@@ -108,8 +108,7 @@ double dice_similarity(const BloomFilter& a, const BloomFilter& b);
 // document number, a sex code, a blocking key): HMAC-SHA256 with `secret`
 // over `field` + '\0' + `value`, the first 16 bytes in lowercase hex (32
 // characters). "" gives "" (missing stays missing).
-std::string keyed_hash(std::string_view value, std::string_view field,
-                       const LinkageSecret& secret);
+std::string keyed_hash(std::string_view value, std::string_view field, const LinkageSecret& secret);
 
 // Standard base64 (RFC 4648, with padding) of the filter's bytes, bit i of
 // the filter being bit (i % 8) of byte i / 8. An empty filter encodes as ""

@@ -278,17 +278,7 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
       {LinkField::document_number, {"differ", "same"}},
       {LinkField::citizenship, {"differ", "same"}},
   };
-  std::vector<LinkField> used;
-  for (const auto& [field, levels] : candidates) {
-    if (filled[field].size() >= 2) {
-      problem.fields.push_back({field, levels});
-      used.push_back(field);
-    } else {
-      problem.warnings.push_back(
-          fmt::format("field {} is filled on fewer than two lists and is not compared",
-                      link_field_name(field)));
-    }
-  }
+  const std::vector<LinkField> used = detail::select_fields(problem, candidates, filled);
   for (const auto& rule : options.blocking_rules) {
     const auto it = std::find(kEncodedBlockingRules.begin(), kEncodedBlockingRules.end(), rule);
     if (it == kEncodedBlockingRules.end()) {

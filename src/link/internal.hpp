@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -64,6 +66,13 @@ int thread_count(int requested);
 // The clear blocking key of `r` under a rule of LinkOptions::blocking_rules;
 // "" when the rule cannot key the record. Throws on an unknown rule.
 std::string clear_blocking_key(const std::string& rule, const PersonRecord& r);
+
+// Adds to problem.fields (in the order of `candidates`) the fields filled
+// on two lists or more, with a warning for each other one, and returns them.
+std::vector<LinkField> select_fields(
+    LinkageProblem& problem,
+    const std::vector<std::pair<LinkField, std::vector<std::string>>>& candidates,
+    const std::map<LinkField, std::set<std::uint32_t>>& lists_filling);
 
 // Level names shared by both modes.
 const std::vector<std::string>& date_levels();

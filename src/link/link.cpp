@@ -729,6 +729,25 @@ std::optional<int> birth_year(const std::optional<Date>& d) {
 
 namespace detail {
 
+std::vector<LinkField> select_fields(
+    LinkageProblem& problem,
+    const std::vector<std::pair<LinkField, std::vector<std::string>>>& candidates,
+    const std::map<LinkField, std::set<std::uint32_t>>& lists_filling) {
+  std::vector<LinkField> used;
+  for (const auto& [field, levels] : candidates) {
+    const auto it = lists_filling.find(field);
+    if (it != lists_filling.end() && it->second.size() >= 2) {
+      problem.fields.push_back({field, levels});
+      used.push_back(field);
+    } else {
+      problem.warnings.push_back(
+          fmt::format("field {} is filled on fewer than two lists and is not compared",
+                      link_field_name(field)));
+    }
+  }
+  return used;
+}
+
 const std::vector<std::string>& name_levels() {
   static const std::vector<std::string> levels = {"differ", "similar (JW >= 0.80)",
                                                   "close (JW >= 0.92)", "same phonetic key"};
@@ -810,17 +829,7 @@ LinkResult link_lists(const std::vector<AgencyList>& lists, const LinkOptions& o
       {LinkField::document_number, {"differ", "one edit apart", "same"}},
       {LinkField::citizenship, {"differ", "same"}},
   };
-  std::vector<LinkField> used;
-  for (const auto& [field, levels] : candidates) {
-    if (filled[field].size() >= 2) {
-      problem.fields.push_back({field, levels});
-      used.push_back(field);
-    } else {
-      problem.warnings.push_back(
-          fmt::format("field {} is filled on fewer than two lists and is not compared",
-                      link_field_name(field)));
-    }
-  }
+  const std::vector<LinkField> used = detail::select_fields(problem, candidates, filled);
 
   for (const auto& rule : options.blocking_rules) {
     BlockingRule blocking{rule, {}};

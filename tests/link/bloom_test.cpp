@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "link/test_support.hpp"
 #include "store/test_support.hpp"
 
 namespace vigil::link {
@@ -24,19 +25,7 @@ const LinkageSecret& test_secret() {
   return secret;
 }
 
-// The message of the vigil::Error of `kind` that `call` throws; "" and a
-// failure when it throws nothing or another kind.
-template <typename Call>
-std::string error_message(Call call, Error::Kind kind) {
-  try {
-    call();
-    ADD_FAILURE() << "no exception";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  }
-  return {};
-}
+using testing_support::error_message;
 
 std::set<std::size_t> set_bits(const BloomFilter& filter) {
   std::set<std::size_t> bits;

@@ -25,6 +25,7 @@
 #include "core/error.hpp"
 #include "io/csv.hpp"
 #include "link/names.hpp"
+#include "link/test_support.hpp"
 #include "mse/mse.hpp"
 #include "simulate/simulate.hpp"
 #include "store/test_support.hpp"
@@ -46,19 +47,7 @@ const LinkageSecret& other_secret() {
   return secret;
 }
 
-// The message of the vigil::Error of `kind` that `call` throws; "" and a
-// failure when it throws nothing or another kind.
-template <typename Call>
-std::string error_message(Call call, Error::Kind kind) {
-  try {
-    call();
-    ADD_FAILURE() << "no exception";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  }
-  return {};
-}
+using testing_support::error_message;
 
 // A date written with the pattern's {Y}, {M} and {D} replaced by the year
 // (4 digits), month and day (2 digits each).
