@@ -69,12 +69,16 @@ unsigned thread_count(int requested, std::size_t work_items) {
   return static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(wanted, work_items)));
 }
 
-std::string phonetic_surname_stem(std::string_view surname) {
-  const std::string latin = to_latin(surname);
-  return latin.empty() ? std::string() : phonetic_key(surname_stem(latin));
-}
-
 }  // namespace
+
+NameKeys name_keys(std::string_view surname, std::string_view given) {
+  NameKeys keys;
+  const std::string surname_latin = to_latin(surname);
+  if (!surname_latin.empty()) keys.surname_stem = phonetic_key(surname_stem(surname_latin));
+  const std::string given_latin = to_latin(given);
+  if (!given_latin.empty()) keys.given = phonetic_key(given_latin);
+  return keys;
+}
 
 CandidatePairs candidate_pairs(const std::vector<RecordRef>& records,
                                const std::vector<BlockingRule>& rules,
@@ -199,31 +203,38 @@ CandidatePairs candidate_pairs(const std::vector<RecordRef>& records,
   return result;
 }
 
+std::string key_phonetic_surname_birth_year(const NameKeys& keys, std::optional<int> birth_year) {
+  if (!birth_year || keys.surname_stem.empty()) return {};
+  // "|" cannot occur in a phonetic key, so the two parts cannot run together.
+  return fmt::format("{}|{}", keys.surname_stem, *birth_year);
+}
+
+std::string key_phonetic_given_surname(const NameKeys& keys) {
+  if (keys.given.empty() || keys.surname_stem.empty()) return {};
+  return keys.given + "|" + keys.surname_stem;
+}
+
+std::string key_birth_date_surname_initial(std::string_view birth_date, const NameKeys& keys) {
+  if (birth_date.empty() || keys.surname_stem.empty()) return {};
+  std::string key(birth_date);
+  key += '|';
+  key += keys.surname_stem.front();
+  return key;
+}
+
 std::string key_phonetic_surname_birth_year(std::string_view surname,
                                             std::optional<int> birth_year) {
   if (!birth_year) return {};
-  const std::string stem = phonetic_surname_stem(surname);
-  // "|" cannot occur in a phonetic key, so the two parts cannot run together.
-  return stem.empty() ? std::string() : fmt::format("{}|{}", stem, *birth_year);
+  return key_phonetic_surname_birth_year(name_keys(surname, {}), birth_year);
 }
 
 std::string key_phonetic_given_surname(std::string_view given, std::string_view surname) {
-  const std::string given_latin = to_latin(given);
-  if (given_latin.empty()) return {};
-  const std::string given_key = phonetic_key(given_latin);
-  const std::string stem = phonetic_surname_stem(surname);
-  if (given_key.empty() || stem.empty()) return {};
-  return given_key + "|" + stem;
+  return key_phonetic_given_surname(name_keys(surname, given));
 }
 
 std::string key_birth_date_surname_initial(std::string_view birth_date, std::string_view surname) {
   if (birth_date.empty()) return {};
-  const std::string stem = phonetic_surname_stem(surname);
-  if (stem.empty()) return {};
-  std::string key(birth_date);
-  key += '|';
-  key += stem.front();
-  return key;
+  return key_birth_date_surname_initial(birth_date, name_keys(surname, {}));
 }
 
 }  // namespace vigil::link

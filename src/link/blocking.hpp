@@ -130,4 +130,17 @@ std::string key_phonetic_given_surname(std::string_view given, std::string_view 
 // that equal dates are equal strings).
 std::string key_birth_date_surname_initial(std::string_view birth_date, std::string_view surname);
 
+// The name parts the keys above are made of, for callers that key many
+// records with few distinct names and compute each name's parts once: the
+// phonetic stem of the surname and the phonetic key of the given name ("" for
+// an empty name). The overloads below give the same keys as those above.
+struct NameKeys {
+  std::string surname_stem;
+  std::string given;
+};
+NameKeys name_keys(std::string_view surname, std::string_view given);
+std::string key_phonetic_surname_birth_year(const NameKeys& keys, std::optional<int> birth_year);
+std::string key_phonetic_given_surname(const NameKeys& keys);
+std::string key_birth_date_surname_initial(std::string_view birth_date, const NameKeys& keys);
+
 }  // namespace vigil::link

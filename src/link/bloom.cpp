@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
@@ -140,6 +141,10 @@ std::size_t BloomFilter::popcount() const {
   return count;
 }
 
+bool BloomFilter::empty() const {
+  return std::all_of(words.begin(), words.end(), [](std::uint64_t w) { return w == 0; });
+}
+
 std::vector<std::string> padded_bigrams(std::string_view latin_key) {
   std::vector<std::string> bigrams;
   std::unordered_set<std::string> seen;
@@ -187,7 +192,7 @@ BloomFilter encode_tokens(const std::vector<std::string>& tokens, std::string_vi
   return filter;
 }
 
-double dice_similarity(const BloomFilter& a, const BloomFilter& b) {
+std::size_t common_bits(const BloomFilter& a, const BloomFilter& b) {
   if (a.bits != b.bits) {
     throw Error(Error::Kind::usage,
                 fmt::format("cannot compare a {}-bit Bloom filter with a {}-bit one: encode both "
@@ -200,6 +205,11 @@ double dice_similarity(const BloomFilter& a, const BloomFilter& b) {
   for (std::size_t index = 0; index < a.words.size(); ++index) {
     common += static_cast<std::size_t>(std::popcount(a.words[index] & b.words[index]));
   }
+  return common;
+}
+
+double dice_similarity(const BloomFilter& a, const BloomFilter& b) {
+  const std::size_t common = common_bits(a, b);
   const auto total = a.popcount() + b.popcount();
   if (total == 0) return 0.0;
   return 2.0 * static_cast<double>(common) / static_cast<double>(total);

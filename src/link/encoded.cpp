@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
@@ -69,22 +70,39 @@ EncodedList encode_list(const AgencyList& list, const LinkageSecret& secret,
   out.parameters = parameters;
   out.key_check = keyed_hash(kKeyCheckText, "key_check", secret);
   out.records.reserve(list.records.size());
+  // Lists repeat a few thousand names and a few dozen years, sexes and
+  // citizenships over 10^5 records: each distinct value is encoded once.
+  detail::NameKeyCache names;
+  std::unordered_map<std::string, BloomFilter> surname_filters, given_filters;
+  const auto name_filter = [&](std::unordered_map<std::string, BloomFilter>& cache,
+                               const std::string& raw, std::string_view field) {
+    auto [it, inserted] = cache.try_emplace(raw);
+    if (inserted) it->second = encode_name(raw, field, secret, parameters);
+    return it->second;
+  };
+  std::map<std::pair<std::string_view, std::string>, std::string> hashes;
+  const auto cached_hash = [&](const std::string& value, std::string_view field) {
+    auto [it, inserted] = hashes.try_emplace({field, value});
+    if (inserted) it->second = keyed_hash(value, field, secret);
+    return it->second;
+  };
   for (const PersonRecord& r : list.records) {
     EncodedRecord e;
     e.record_id = r.record_id;
-    e.surname = encode_name(r.surname, "surname", secret, parameters);
-    e.given_name = encode_name(r.given_name, "given_name", secret, parameters);
+    e.surname = name_filter(surname_filters, r.surname, "surname");
+    e.given_name = name_filter(given_filters, r.given_name, "given_name");
     if (r.birth_date && r.birth_date->year != 0) {
-      e.birth_year = keyed_hash(std::to_string(r.birth_date->year), "birth_year", secret);
-      e.birth_month = keyed_hash(two_digits(r.birth_date->month), kDayMonthLabel, secret);
-      e.birth_day = keyed_hash(two_digits(r.birth_date->day), kDayMonthLabel, secret);
+      e.birth_year = cached_hash(std::to_string(r.birth_date->year), "birth_year");
+      e.birth_month = cached_hash(two_digits(r.birth_date->month), kDayMonthLabel);
+      e.birth_day = cached_hash(two_digits(r.birth_date->day), kDayMonthLabel);
     }
-    e.sex = keyed_hash(r.sex, "sex", secret);
+    e.sex = cached_hash(r.sex, "sex");
     e.document_number = keyed_hash(r.document_number, "document_number", secret);
-    e.citizenship = keyed_hash(r.citizenship, "citizenship", secret);
+    e.citizenship = cached_hash(r.citizenship, "citizenship");
+    const NameKeys keys = names.keys(r.surname, r.given_name);
     for (const auto& rule : kEncodedBlockingRules) {
       e.blocking_keys.push_back(
-          keyed_hash(detail::clear_blocking_key(rule, r), "block:" + rule, secret));
+          keyed_hash(detail::clear_blocking_key(rule, r, keys), "block:" + rule, secret));
     }
     out.records.push_back(std::move(e));
   }
@@ -182,10 +200,28 @@ EncodedList read_encoded_list(const std::string& path, std::string name) {
 
 namespace {
 
-std::int8_t dice_level(const BloomFilter& a, const BloomFilter& b) {
-  if (a.empty() || b.empty()) return kMissingLevel;
-  if (a == b) return 3;
-  const double d = dice_similarity(a, b);
+// An encoded record reduced for comparison: filters with their popcounts,
+// and keyed hashes turned into integer ids (0 = missing), so that a pair
+// costs one pass over each filter and integer compares.
+struct PreparedEncoded {
+  const BloomFilter* surname = nullptr;
+  const BloomFilter* given = nullptr;
+  std::uint32_t surname_bits = 0;
+  std::uint32_t given_bits = 0;
+  std::uint32_t year = 0;
+  std::uint32_t month = 0;  // day and month share ids: see kDayMonthLabel
+  std::uint32_t day = 0;
+  std::uint32_t sex = 0;
+  std::uint32_t document = 0;
+  std::uint32_t citizenship = 0;
+};
+
+std::int8_t dice_level(const BloomFilter& a, std::uint32_t a_bits, const BloomFilter& b,
+                       std::uint32_t b_bits) {
+  if (a_bits == 0 || b_bits == 0) return kMissingLevel;
+  const std::size_t common = common_bits(a, b);
+  if (common == a_bits && common == b_bits) return 3;  // the same filter
+  const double d = 2.0 * static_cast<double>(common) / static_cast<double>(a_bits + b_bits);
   if (d >= 0.80) return 2;
   if (d >= 0.60) return 1;
   return 0;
@@ -194,25 +230,21 @@ std::int8_t dice_level(const BloomFilter& a, const BloomFilter& b) {
 // The levels of detail::date_levels() from the keyed parts. A year that
 // differs counts as one part differing whatever its digits, since hashes
 // hide the digits: slightly more forgiving than clear-text comparison.
-std::int8_t encoded_date_level(const EncodedRecord& a, const EncodedRecord& b) {
-  if (a.birth_year.empty() || b.birth_year.empty()) return kMissingLevel;
-  const bool year = a.birth_year == b.birth_year;
-  const bool full = !a.birth_month.empty() && !a.birth_day.empty() && !b.birth_month.empty() &&
-                    !b.birth_day.empty();
+std::int8_t encoded_date_level(const PreparedEncoded& a, const PreparedEncoded& b) {
+  if (a.year == 0 || b.year == 0) return kMissingLevel;
+  const bool year = a.year == b.year;
+  const bool full = a.month != 0 && a.day != 0 && b.month != 0 && b.day != 0;
   if (!full) return year ? 1 : 0;
-  const bool month = a.birth_month == b.birth_month;
-  const bool day = a.birth_day == b.birth_day;
+  const bool month = a.month == b.month;
+  const bool day = a.day == b.day;
   if (year && month && day) return 4;
-  if (year && a.birth_day == b.birth_month && a.birth_month == b.birth_day &&
-      a.birth_day != a.birth_month) {
-    return 3;
-  }
+  if (year && a.day == b.month && a.month == b.day && a.day != a.month) return 3;
   if (static_cast<int>(year) + static_cast<int>(month) + static_cast<int>(day) == 2) return 2;
   return year ? 1 : 0;
 }
 
-std::int8_t equal_level(const std::string& a, const std::string& b) {
-  if (a.empty() || b.empty()) return kMissingLevel;
+std::int8_t equal_level(std::uint32_t a, std::uint32_t b) {
+  if (a == 0 || b == 0) return kMissingLevel;
   return a == b ? 1 : 0;
 }
 
@@ -239,7 +271,9 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
     }
   }
 
-  auto records = std::make_shared<std::vector<const EncodedRecord*>>();
+  std::vector<const EncodedRecord*> record_of;
+  auto records = std::make_shared<std::vector<PreparedEncoded>>();
+  detail::ValueIds year_ids, day_month_ids, sex_ids, document_ids, citizenship_ids;
   detail::LinkageProblem::TermFrequency name_tf{{LinkField::surname, LinkField::given_name}, {}};
   detail::LinkageProblem::TermFrequency surname_tf{{LinkField::surname}, {}};
   detail::LinkageProblem::TermFrequency given_tf{{LinkField::given_name}, {}};
@@ -251,7 +285,12 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
       const EncodedRecord& e = lists[l].records[row];
       problem.records.push_back({l, row});
       problem.record_ids.push_back(e.record_id);
-      records->push_back(&e);
+      record_of.push_back(&e);
+      records->push_back(
+          {&e.surname, &e.given_name, static_cast<std::uint32_t>(e.surname.popcount()),
+           static_cast<std::uint32_t>(e.given_name.popcount()), year_ids.id(e.birth_year),
+           day_month_ids.id(e.birth_month), day_month_ids.id(e.birth_day), sex_ids.id(e.sex),
+           document_ids.id(e.document_number), citizenship_ids.id(e.citizenship)});
       // Equal filters come from equal names, so a filter's bytes identify
       // its value for counting.
       const std::string surname = to_base64(e.surname);
@@ -291,7 +330,7 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
     const auto index = static_cast<std::size_t>(it - kEncodedBlockingRules.begin());
     BlockingRule blocking{rule, {}};
     std::size_t keyed = 0;
-    for (const auto* e : *records) {
+    for (const auto* e : record_of) {
       blocking.keys.push_back(e->blocking_keys[index]);
       if (!blocking.keys.back().empty()) ++keyed;
     }
@@ -305,16 +344,16 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
 
   problem.term_frequencies = {std::move(name_tf), std::move(surname_tf), std::move(given_tf)};
   problem.compare = [records, used](std::uint32_t a, std::uint32_t b, std::int8_t* levels) {
-    const EncodedRecord& x = *(*records)[a];
-    const EncodedRecord& y = *(*records)[b];
+    const PreparedEncoded& x = (*records)[a];
+    const PreparedEncoded& y = (*records)[b];
     for (std::size_t f = 0; f < used.size(); ++f) {
       std::int8_t level = kMissingLevel;
       switch (used[f]) {
         case LinkField::surname:
-          level = dice_level(x.surname, y.surname);
+          level = dice_level(*x.surname, x.surname_bits, *y.surname, y.surname_bits);
           break;
         case LinkField::given_name:
-          level = dice_level(x.given_name, y.given_name);
+          level = dice_level(*x.given, x.given_bits, *y.given, y.given_bits);
           break;
         case LinkField::birth_date:
           level = encoded_date_level(x, y);
@@ -323,7 +362,7 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
           level = equal_level(x.sex, y.sex);
           break;
         case LinkField::document_number:
-          level = equal_level(x.document_number, y.document_number);
+          level = equal_level(x.document, y.document);
           break;
         case LinkField::citizenship:
           level = equal_level(x.citizenship, y.citizenship);

@@ -312,15 +312,22 @@ std::vector<double> match_weights(const FellegiSunterModel& model,
                                   const ComparisonPatterns& patterns) {
   validate_model(model, patterns);
   const auto fields = static_cast<std::size_t>(patterns.fields);
+  // One weight per field and level, looked up per pair: millions of pairs
+  // share a few dozen levels.
+  std::vector<std::vector<double>> table(fields);
+  for (std::size_t k = 0; k < fields; ++k) {
+    for (std::size_t l = 0; l < model.m[k].size(); ++l) {
+      const double m = model.m[k][l];
+      const double u = model.u[k][l];
+      table[k].push_back(m == 0.0 && u == 0.0 ? 0.0 : std::log2(m) - std::log2(u));
+    }
+  }
   std::vector<double> weights(patterns.pairs(), 0.0);
   for (std::size_t i = 0; i < weights.size(); ++i) {
     for (std::size_t k = 0; k < fields; ++k) {
       const std::int8_t level = patterns.levels[(i * fields) + k];
       if (level == kMissingLevel) continue;
-      const double m = model.m[k][static_cast<std::size_t>(level)];
-      const double u = model.u[k][static_cast<std::size_t>(level)];
-      if (m == 0.0 && u == 0.0) continue;
-      weights[i] += std::log2(m) - std::log2(u);
+      weights[i] += table[k][static_cast<std::size_t>(level)];
     }
   }
   return weights;

@@ -65,7 +65,25 @@ int thread_count(int requested);
 
 // The clear blocking key of `r` under a rule of LinkOptions::blocking_rules;
 // "" when the rule cannot key the record. Throws on an unknown rule.
-std::string clear_blocking_key(const std::string& rule, const PersonRecord& r);
+std::string clear_blocking_key(const std::string& rule, const PersonRecord& r,
+                               const NameKeys& keys);
+
+// Phonetic keys of names, computed once per distinct spelling: lists repeat
+// a few thousand spellings over 10^5 records, and transliteration through
+// ICU would otherwise dominate the preparation.
+class NameKeyCache {
+ public:
+  // phonetic_key(to_latin(surname)), for comparisons.
+  const std::string& surname_phonetic(const std::string& surname);
+  // name_keys(surname, given), for blocking (its `given` is also the given
+  // name's phonetic key used in comparisons).
+  NameKeys keys(const std::string& surname, const std::string& given);
+
+ private:
+  std::unordered_map<std::string, std::string> surname_phonetic_;
+  std::unordered_map<std::string, std::string> surname_stem_;
+  std::unordered_map<std::string, std::string> given_phonetic_;
+};
 
 // Adds to problem.fields (in the order of `candidates`) the fields filled
 // on two lists or more, with a warning for each other one, and returns them.

@@ -343,26 +343,36 @@ std::vector<double> adjusted_weights(const LinkageProblem& problem, const Felleg
       if (f < k) fields.push_back(f);
     }
     if (fields.size() != tf.fields.size()) continue;  // a field is not compared
-    std::unordered_map<std::uint32_t, std::size_t> counts;
+    // Value ids are dense (ValueIds numbers them 1, 2, ...).
+    std::vector<std::size_t> counts;
     std::size_t filled = 0;
     for (const std::uint32_t v : tf.value_of_record) {
       if (v == 0) continue;
+      if (v >= counts.size()) counts.resize(v + 1, 0);
       ++counts[v];
       ++filled;
+    }
+    double log2_u_exact = 0.0;
+    for (const std::size_t f : fields) {
+      log2_u_exact +=
+          std::log2(model.u[f][static_cast<std::size_t>(patterns.levels_per_field[f] - 1)]);
+    }
+    std::vector<double> log2_share(counts.size(), 0.0);
+    for (std::size_t v = 1; v < counts.size(); ++v) {
+      if (counts[v] > 0) {
+        log2_share[v] = std::log2(static_cast<double>(counts[v]) / static_cast<double>(filled));
+      }
     }
     for (std::size_t i = 0; i < weights.size(); ++i) {
       const std::uint32_t v = tf.value_of_record[pairs[i].first];
       if (v == 0 || v != tf.value_of_record[pairs[i].second]) continue;
-      double log2_u_exact = 0.0;
       bool applies = true;
       for (const std::size_t f : fields) {
         const int exact = patterns.levels_per_field[f] - 1;
         if (patterns.levels[i * k + f] != exact || adjusted[i * k + f] != 0) applies = false;
-        log2_u_exact += std::log2(model.u[f][static_cast<std::size_t>(exact)]);
       }
       if (!applies) continue;
-      const double share = static_cast<double>(counts[v]) / static_cast<double>(filled);
-      weights[i] += log2_u_exact - std::log2(share);
+      weights[i] += log2_u_exact - log2_share[v];
       for (const std::size_t f : fields) adjusted[i * k + f] = 1;
     }
   }
@@ -682,11 +692,6 @@ struct ClearRecord {
   std::string citizenship;
 };
 
-std::string phonetic(std::string_view name) {
-  if (name.empty()) return {};
-  return phonetic_key(to_latin(name));
-}
-
 std::int8_t name_level(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return kMissingLevel;
   if (a == b) return 3;
@@ -748,6 +753,20 @@ std::vector<LinkField> select_fields(
   return used;
 }
 
+const std::string& NameKeyCache::surname_phonetic(const std::string& surname) {
+  auto [it, inserted] = surname_phonetic_.try_emplace(surname);
+  if (inserted && !surname.empty()) it->second = phonetic_key(to_latin(surname));
+  return it->second;
+}
+
+NameKeys NameKeyCache::keys(const std::string& surname, const std::string& given) {
+  auto [stem, new_stem] = surname_stem_.try_emplace(surname);
+  if (new_stem) stem->second = name_keys(surname, {}).surname_stem;
+  auto [key, new_key] = given_phonetic_.try_emplace(given);
+  if (new_key) key->second = name_keys({}, given).given;
+  return {stem->second, key->second};
+}
+
 const std::vector<std::string>& name_levels() {
   static const std::vector<std::string> levels = {"differ", "similar (JW >= 0.80)",
                                                   "close (JW >= 0.92)", "same phonetic key"};
@@ -761,13 +780,14 @@ const std::vector<std::string>& date_levels() {
 
 // The blocking keys of one record under `rule` from clear fields; "" when
 // the rule cannot key it. Throws on an unknown rule name.
-std::string clear_blocking_key(const std::string& rule, const PersonRecord& r) {
+std::string clear_blocking_key(const std::string& rule, const PersonRecord& r,
+                               const NameKeys& keys) {
   if (rule == "surname_birth_year") {
-    return key_phonetic_surname_birth_year(r.surname, birth_year(r.birth_date));
+    return key_phonetic_surname_birth_year(keys, birth_year(r.birth_date));
   }
-  if (rule == "given_surname") return key_phonetic_given_surname(r.given_name, r.surname);
+  if (rule == "given_surname") return key_phonetic_given_surname(keys);
   if (rule == "birth_date_surname_initial") {
-    return key_birth_date_surname_initial(iso_date(r.birth_date), r.surname);
+    return key_birth_date_surname_initial(iso_date(r.birth_date), keys);
   }
   if (rule == "document_number") return r.document_number;
   throw Error(Error::Kind::usage,
@@ -784,6 +804,8 @@ LinkResult link_lists(const std::vector<AgencyList>& lists, const LinkOptions& o
   detail::check_list_names(problem.list_names);
 
   auto prepared = std::make_shared<std::vector<ClearRecord>>();
+  detail::NameKeyCache names;
+  std::vector<NameKeys> record_keys;
   detail::LinkageProblem::TermFrequency name_tf{{LinkField::surname, LinkField::given_name}, {}};
   detail::LinkageProblem::TermFrequency surname_tf{{LinkField::surname}, {}};
   detail::LinkageProblem::TermFrequency given_tf{{LinkField::given_name}, {}};
@@ -797,8 +819,9 @@ LinkResult link_lists(const std::vector<AgencyList>& lists, const LinkOptions& o
       problem.records.push_back({l, row});
       problem.record_ids.push_back(r.record_id);
       ClearRecord c;
-      c.surname = phonetic(r.surname);
-      c.given = phonetic(r.given_name);
+      const NameKeys keys = names.keys(r.surname, r.given_name);
+      c.surname = names.surname_phonetic(r.surname);
+      c.given = keys.given;
       c.birth = r.birth_date;
       if (c.birth && c.birth->year == 0) c.birth.reset();
       c.sex = r.sex.empty() ? 0 : r.sex[0];
@@ -815,6 +838,7 @@ LinkResult link_lists(const std::vector<AgencyList>& lists, const LinkOptions& o
       if (!c.document.empty()) filled[LinkField::document_number].insert(l);
       if (!c.citizenship.empty()) filled[LinkField::citizenship].insert(l);
       prepared->push_back(std::move(c));
+      record_keys.push_back(keys);
     }
   }
   if (problem.records.size() >= UINT32_MAX) {
@@ -835,9 +859,10 @@ LinkResult link_lists(const std::vector<AgencyList>& lists, const LinkOptions& o
     BlockingRule blocking{rule, {}};
     blocking.keys.reserve(problem.records.size());
     std::size_t keyed = 0;
+    std::size_t index = 0;
     for (const auto& list : lists) {
       for (const auto& r : list.records) {
-        blocking.keys.push_back(detail::clear_blocking_key(rule, r));
+        blocking.keys.push_back(detail::clear_blocking_key(rule, r, record_keys[index++]));
         if (!blocking.keys.back().empty()) ++keyed;
       }
     }
