@@ -126,6 +126,26 @@ struct LinkCliOptions {
 void setup_link(CLI::App& app, LinkCliOptions& options, CLI::App*& encode, CLI::App*& match);
 int run_link(const LinkCliOptions& options, bool encode, bool match);
 
+struct ReportCliOptions {
+  std::string world;
+  std::string db;
+  std::string cases;
+  std::string histories;
+  std::string migration;
+  std::string regions_in;
+  std::string index_config;
+  std::string index_data;
+  std::string country;
+  std::int64_t min_cell = 10;
+  std::string title;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  std::string output;
+};
+void setup_report(CLI::App& app, ReportCliOptions& options);
+// `invocation` is the command line, recorded in the report's provenance.
+int run_report(const ReportCliOptions& options, const std::string& invocation);
+
 // Writes `text` to `path`, or to standard output when `path` is empty, and
 // says where on standard error; shared by the verbs that print reports.
 void emit(const std::string& text, const std::string& path, const std::string& what);

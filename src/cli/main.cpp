@@ -73,6 +73,11 @@ int run_cli(int argc, char** argv) {
   CLI::App* link_match_cmd = nullptr;
   vigil::cli::setup_link(*link_cmd, link_options, link_encode_cmd, link_match_cmd);
 
+  vigil::cli::ReportCliOptions report_options;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Write one self-contained HTML report: charts, tables, methods, provenance");
+  vigil::cli::setup_report(*report_cmd, report_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -90,6 +95,11 @@ int run_cli(int argc, char** argv) {
     if (glm_cmd->parsed()) return vigil::cli::run_glm(glm_options);
     if (nexus_cmd->parsed()) return vigil::cli::run_nexus(nexus_options);
     if (index_cmd->parsed()) return vigil::cli::run_index(index_options);
+    if (report_cmd->parsed()) {
+      std::string invocation = "vigil";
+      for (int i = 1; i < argc; ++i) invocation += std::string(" ") + argv[i];
+      return vigil::cli::run_report(report_options, invocation);
+    }
     if (link_cmd->parsed()) {
       return vigil::cli::run_link(link_options, link_encode_cmd->parsed(),
                                   link_match_cmd->parsed());

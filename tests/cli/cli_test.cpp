@@ -601,3 +601,23 @@ TEST_F(Cli, LinkTurnsAgenciesListsIntoCaptureHistoriesForMse) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("bad.toml:2"), std::string::npos) << bad.err;
 }
+
+TEST_F(Cli, ReportWritesOneSelfContainedHtmlFile) {
+  const Outcome help = vigil("report --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--min-cell"), std::string::npos);
+  ASSERT_EQ(vigil("simulate --seed 5 --years 2018-2021 --out world").exit_code, 0);
+  const Outcome report = vigil("report --world world --country KZ --min-cell 10 -o report.html");
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.err.find("cells suppressed"), std::string::npos) << report.err;
+  const std::string html = slurp(dir_.file("report.html"));
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0U);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("vigil report --world world"), std::string::npos);  // provenance
+  // Contradictory or missing inputs are usage errors; a bad file is an io error.
+  EXPECT_EQ(vigil("report --world world --db x.db --cases world/cases.csv -o r.html").exit_code, 2);
+  EXPECT_EQ(vigil("report -o r.html").exit_code, 2);
+  EXPECT_EQ(vigil("report --world world --min-cell 0 -o r.html").exit_code, 2);
+  EXPECT_EQ(vigil("report --world world -o no/such/dir/r.html").exit_code, 3);
+  EXPECT_FALSE(std::ifstream(dir_.file("r.html")).good());
+}

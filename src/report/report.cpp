@@ -1,0 +1,548 @@
+#include "report/report.hpp"
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/country.hpp"
+#include "core/error.hpp"
+#include "index/index.hpp"
+#include "io/case_csv.hpp"
+#include "mse/mse.hpp"
+#include "nexus/nexus.hpp"
+#include "profile/profile.hpp"
+#include "report/charts.hpp"
+#include "report/suppression.hpp"
+#include "store/store.hpp"
+
+namespace vigil::report {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------
+// HTML helpers
+
+std::string esc(std::string_view text) {
+  return xml_escape(text);
+}
+
+// Every count of victims in the HTML text is marked class="count", so that
+// what is shown can be checked against the threshold mechanically.
+std::string count_text(double value) {
+  if (std::isnan(value)) return "<span class=\"count suppressed\">suppressed</span>";
+  return "<span class=\"count\">" + format_number(value, 0) + "</span>";
+}
+
+std::string sha256_of(const std::string& path) {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw Error(Error::Kind::internal, "libsodium failed to initialise");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(Error::Kind::io, fmt::format("cannot read {}", path));
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  std::vector<char> buffer(1 << 16);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto got = in.gcount();
+    if (got > 0) {
+      crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(buffer.data()),
+                                static_cast<unsigned long long>(got));
+    }
+  }
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state, digest);
+  std::string hex(crypto_hash_sha256_BYTES * 2, '\0');
+  sodium_bin2hex(hex.data(), hex.size() + 1, digest, sizeof digest);
+  return hex;
+}
+
+struct Section {
+  std::string id;
+  std::string title;
+  std::string body;
+};
+
+struct Builder {
+  const ReportOptions& options;
+  Suppressor suppressor;
+  std::vector<Section> sections;
+  std::vector<std::string> provenance;  // <li> items
+  std::vector<std::string> warnings;
+  int charts = 0;
+
+  void chart(std::string& body, const std::string& svg, const std::string& caption) {
+    body += "<figure>" + svg + "<figcaption>" + esc(caption) + "</figcaption></figure>\n";
+    ++charts;
+  }
+
+  void input_file(const std::string& role, const std::string& path) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    provenance.push_back(
+        fmt::format("<li>{}: <code>{}</code> ({} bytes, SHA-256 <code>{}</code>)</li>", esc(role),
+                    esc(path), ec ? 0 : size, sha256_of(path)));
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Sections
+
+std::vector<CaseRecord> read_cases(const ReportOptions& options, Builder& b) {
+  std::vector<CaseRecord> records;
+  if (!options.db.empty()) {
+    b.input_file("Case store", options.db);
+    const auto store = store::open_sqlite_store(options.db);
+    store->for_each_case([&](const CaseRecord& r) { records.push_back(r); });
+  } else if (!options.cases_csv.empty()) {
+    b.input_file("Case records", options.cases_csv);
+    std::ifstream in(options.cases_csv, std::ios::binary);
+    if (!in) throw Error(Error::Kind::io, fmt::format("cannot open {}", options.cases_csv));
+    io::CaseCsvReader reader(in, options.cases_csv);
+    CaseRecord record;
+    while (reader.next(record)) records.push_back(record);
+  }
+  return records;
+}
+
+std::string country_label(CountryCode c) {
+  return std::string(c.name());
+}
+
+void profile_sections(const std::vector<CaseRecord>& records, const ReportOptions& options,
+                      Builder& b, std::string& key_figures) {
+  profile::ProfileOptions popts;
+  if (!options.country.empty()) {
+    const auto country = find_country(options.country);
+    if (!country) {
+      throw Error(Error::Kind::usage,
+                  fmt::format("report: unknown country \"{}\"; give an ISO alpha-2 or alpha-3 "
+                              "code such as KZ or KAZ",
+                              options.country));
+    }
+    popts.country = *country;
+  }
+  popts.top = 12;
+  const profile::Profile p = profile::compute_profile(records, popts);
+  const std::string scope =
+      popts.country ? fmt::format("exploited in {}", popts.country->name()) : "all records";
+
+  // Key figures.
+  const double total = b.suppressor.cell(static_cast<double>(p.total), "Key figures, victims");
+  const auto parts =
+      b.suppressor.group({static_cast<double>(p.domestic), static_cast<double>(p.foreign),
+                          static_cast<double>(p.origin_unknown)},
+                         {"Key figures, domestic victims", "Key figures, foreign victims",
+                          "Key figures, citizenship unknown"});
+  key_figures += fmt::format(
+      "<li><strong>{}</strong> victims identified ({}), of whom <strong>{}</strong> domestic "
+      "and <strong>{}</strong> foreign; citizenship unknown for {}.</li>\n",
+      count_text(total), esc(scope), count_text(parts[0]), count_text(parts[1]),
+      count_text(parts[2]));
+
+  // Trends.
+  {
+    Section s{"trends", "Victims identified per year", ""};
+    LineChart chart;
+    chart.title = "Victims identified per year, domestic and foreign";
+    chart.x_label = "Year of registration";
+    chart.y_label = "Victims identified (persons)";
+    LineSeries domestic{"Domestic", {}, {}};
+    LineSeries foreign{"Foreign", {}, {}};
+    std::string table =
+        "<table><thead><tr><th>Year</th><th>Domestic</th><th>Foreign</th><th>Total</th></tr>"
+        "</thead><tbody>\n";
+    for (const auto& [year, counts] : p.by_year) {
+      const auto cells = b.suppressor.group(
+          {static_cast<double>(counts.domestic), static_cast<double>(counts.foreign),
+           static_cast<double>(counts.total - counts.domestic - counts.foreign)},
+          {fmt::format("Victims per year, domestic, {}", year),
+           fmt::format("Victims per year, foreign, {}", year),
+           fmt::format("Victims per year, citizenship unknown, {}", year)});
+      const double year_total = b.suppressor.cell(static_cast<double>(counts.total),
+                                                  fmt::format("Victims per year, total, {}", year));
+      domestic.x.push_back(year);
+      domestic.y.push_back(cells[0]);
+      foreign.x.push_back(year);
+      foreign.y.push_back(cells[1]);
+      table += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", year,
+                           count_text(cells[0]), count_text(cells[1]), count_text(year_total));
+    }
+    table += "</tbody></table>\n";
+    chart.series = {domestic, foreign};
+    b.chart(s.body, render_line_chart(chart),
+            "Victims by year of registration; domestic victims are citizens of the country "
+            "where they were exploited. Gaps are suppressed small counts.");
+    s.body += table;
+    if (p.year_missing > 0) {
+      s.body += fmt::format(
+          "<p>{} records have no year of registration and are not shown by "
+          "year.</p>\n",
+          count_text(
+              b.suppressor.cell(static_cast<double>(p.year_missing), "Records without a year")));
+    }
+    b.sections.push_back(std::move(s));
+  }
+
+  // Corridors.
+  {
+    Section s{"corridors", "Corridors", ""};
+    FlowChart chart;
+    chart.title = popts.country ? fmt::format("Corridors into and out of {}", popts.country->name())
+                                : "Corridors: citizenship to country of exploitation";
+    chart.origin_label = "Citizenship";
+    chart.destination_label = "Country of exploitation";
+    chart.value_label = "Victims (persons)";
+    const std::string destination =
+        popts.country ? country_label(*popts.country) : std::string("Countries of exploitation");
+    for (const auto& row : p.citizenship.rows) {
+      chart.flows.push_back(
+          {country_label(row.country), destination,
+           b.suppressor.cell(static_cast<double>(row.count),
+                             fmt::format("Corridor {} -> {}", row.country.alpha3(), destination))});
+    }
+    if (popts.country) {
+      for (const auto& row : p.destinations_abroad.rows) {
+        chart.flows.push_back(
+            {country_label(*popts.country), country_label(row.country),
+             b.suppressor.cell(
+                 static_cast<double>(row.count),
+                 fmt::format("Corridor {} -> {}", popts.country->alpha3(), row.country.alpha3()))});
+      }
+    }
+    if (chart.flows.empty()) {
+      b.warnings.push_back(
+          "no record has both a citizenship and a country of exploitation: "
+          "the corridor section is left out");
+    } else {
+      b.chart(s.body, render_flow_chart(chart),
+              fmt::format("The {} largest citizenships among victims{}; band thickness is the "
+                          "number of victims.",
+                          p.citizenship.rows.size(),
+                          popts.country ? ", and where the country's own citizens were exploited "
+                                          "abroad"
+                                        : ""));
+      b.sections.push_back(std::move(s));
+    }
+  }
+
+  // Distributions.
+  {
+    Section s{"who", "Exploitation, sectors and means of control", ""};
+    for (const char* name : {"exploitation_type", "labour_sector", "means_of_control"}) {
+      const auto it = std::find_if(p.variables.begin(), p.variables.end(),
+                                   [&](const profile::Distribution& d) { return d.name == name; });
+      if (it == p.variables.end() || it->denominator == 0) continue;
+      BarChart chart;
+      chart.title = fmt::format("{} of identified victims", it->label);
+      chart.category_label = it->label;
+      chart.value_label = "Victims (persons)";
+      std::vector<double> counts;
+      std::vector<std::string> where;
+      for (const auto& c : it->counts) {
+        chart.categories.push_back(c.label);
+        counts.push_back(static_cast<double>(c.count));
+        where.push_back(fmt::format("{}, {}", it->label, c.label));
+      }
+      // A multiple-response group has no total to subtract from.
+      chart.values = it->multiple_response ? [&] {
+        std::vector<double> v;
+        for (std::size_t i = 0; i < counts.size(); ++i) v.push_back(b.suppressor.cell(counts[i], where[i]));
+        return v;
+      }()
+                                           : b.suppressor.group(counts, where);
+      b.chart(s.body, render_bar_chart(chart),
+              fmt::format(
+                  "{} victims with the information; {} without.{}",
+                  format_number(static_cast<double>(it->denominator), 0),
+                  format_number(static_cast<double>(it->missing), 0),
+                  it->multiple_response ? " A victim may be counted in several categories." : ""));
+    }
+    if (!s.body.empty()) b.sections.push_back(std::move(s));
+  }
+}
+
+void mse_section(const ReportOptions& options, Builder& b, std::string& key_figures) {
+  b.input_file("Capture histories", options.capture_histories);
+  std::ifstream in(options.capture_histories, std::ios::binary);
+  if (!in) throw Error(Error::Kind::io, fmt::format("cannot open {}", options.capture_histories));
+  const mse::CaptureHistories table = mse::read_capture_histories(in, options.capture_histories);
+  const mse::MseResult result = mse::select_stepwise(table);
+  Section s{"mse", "The hidden population (Multiple Systems Estimation)", ""};
+  if (!result.exists) {
+    b.warnings.push_back("the MSE estimate does not exist for these lists: " + result.reason);
+    return;
+  }
+  IntervalChart chart;
+  chart.title = "Victims identified and estimated in total";
+  chart.value_label = "Victims (persons), with 95% interval";
+  chart.row_label = "Quantity";
+  const double observed =
+      b.suppressor.cell(static_cast<double>(table.observed()), "MSE, victims on at least one list");
+  chart.rows.push_back({"Identified by at least one list", observed, NAN, NAN});
+  chart.rows.push_back({"Estimated total", result.total, result.ci_lower, result.ci_upper});
+  b.chart(s.body, render_interval_chart(chart),
+          "The estimated total includes the victims no list found; the interval is conditional "
+          "on the selected model.");
+  key_figures += fmt::format(
+      "<li>An estimated <strong>{}</strong> victims in total (95% interval {} to {}), of whom "
+      "{} were identified by at least one agency.</li>\n",
+      format_number(result.total, 0), format_number(result.ci_lower, 0),
+      format_number(result.ci_upper, 0), count_text(observed));
+
+  MatrixChart overlap;
+  overlap.title = "Overlap of the agencies' lists";
+  overlap.row_label = "List";
+  overlap.column_label = "List";
+  overlap.rows = table.list_names();
+  overlap.columns = table.list_names();
+  for (std::size_t i = 0; i < table.list_count(); ++i) {
+    std::vector<double> row;
+    for (std::size_t j = 0; j < table.list_count(); ++j) {
+      const double n = i == j ? static_cast<double>(table.list_total(i))
+                              : static_cast<double>(table.overlap(i, j));
+      const std::string where =
+          i == j ? fmt::format("List size, {}", table.list_names()[i])
+                 : fmt::format("Overlap, {} and {}", table.list_names()[std::min(i, j)],
+                               table.list_names()[std::max(i, j)]);
+      // Each off-diagonal pair appears twice; record it once.
+      row.push_back(j < i ? (b.suppressor.small(n) ? NAN : n) : b.suppressor.cell(n, where));
+    }
+    overlap.values.push_back(row);
+  }
+  b.chart(s.body, render_matrix_chart(overlap),
+          "Persons on each list (diagonal) and on both of two lists (off the diagonal).");
+  std::string model;
+  for (const auto& interaction : result.model.interactions) {
+    if (!model.empty()) model += ", ";
+    model += mse::term_name(table, interaction);
+  }
+  s.body += fmt::format(
+      "<p>Model: log-linear, main effects of the {} lists{}, chosen by SparseMSE's stepwise "
+      "rule (Chan, Silverman &amp; Vincent 2021, p &lt; 0.02). Deviance {} on {} degrees of "
+      "freedom. Interval: {}.</p>\n",
+      table.list_count(), model.empty() ? "" : " and the interactions " + esc(model),
+      format_number(result.deviance, 2), result.df, esc(result.ci_method));
+  b.sections.push_back(std::move(s));
+}
+
+void nexus_section(const ReportOptions& options, const std::vector<CaseRecord>& records,
+                   Builder& b) {
+  b.input_file("Migration table", options.migration);
+  const auto migration = nexus::read_migration_table(options.migration);
+  const nexus::CaseCounts counts = nexus::count_cases([&](const auto& visit) {
+    for (const auto& r : records) visit(r);
+  });
+  nexus::NexusOptions nopts;
+  if (!options.regions_in.empty()) nopts.regions_in = options.regions_in;
+  const nexus::NexusResult result = nexus::analyse_nexus(migration, counts.counts, nopts);
+  Section s{"nexus", "Migration and identified victims", ""};
+  IntervalChart chart;
+  chart.title = "Rate ratio of identified victims for twice as many migrants";
+  chart.value_label = "Rate ratio (95% interval, log scale)";
+  chart.row_label = "Term";
+  chart.log_scale = true;
+  chart.reference = 1.0;
+  const auto doubling = [](double beta) { return std::exp2(beta); };
+  chart.rows.push_back({"Migrants (x2)", doubling(result.elasticity.estimate),
+                        doubling(result.elasticity.ci_lower),
+                        doubling(result.elasticity.ci_upper)});
+  for (const auto& c : result.controls) {
+    chart.rows.push_back(
+        {c.name, std::exp(c.estimate), std::exp(c.ci_lower), std::exp(c.ci_upper)});
+  }
+  b.chart(s.body, render_interval_chart(chart),
+          "Poisson pseudo-maximum likelihood with corridor and year fixed effects; a ratio of 1 "
+          "means victims do not follow migration.");
+  s.body += fmt::format(
+      "<p>Elasticity of identified victims with respect to migrants: <strong>{}</strong> "
+      "(95% interval {} to {}; standard error {}, {}), over {} corridor-years in {} "
+      "corridors.</p>\n",
+      format_number(result.elasticity.estimate, 3), format_number(result.elasticity.ci_lower, 3),
+      format_number(result.elasticity.ci_upper, 3), format_number(result.elasticity.std_error, 3),
+      esc(result.elasticity.std_error_kind), result.observations, result.corridors);
+  if (!result.caveats.empty()) {
+    s.body += "<ul class=\"caveats\">";
+    for (const auto& c : result.caveats) s.body += "<li>" + esc(c) + "</li>";
+    s.body += "</ul>\n";
+  }
+  b.sections.push_back(std::move(s));
+}
+
+void index_section(const ReportOptions& options, Builder& b) {
+  b.input_file("Index configuration", options.index_config);
+  b.input_file("Index data", options.index_data);
+  const index::IndexConfig config = index::load_index_config(options.index_config);
+  const index::IndexData data = index::read_index_data(options.index_data, config);
+  const index::IndexResult result = index::compute_index(data, config);
+  index::UncertaintyOptions uopts;
+  uopts.replications = options.index_replications;
+  uopts.seed = options.seed;
+  uopts.threads = options.threads;
+  const index::UncertaintyResult mc = index::analyse_uncertainty(data, config, uopts);
+  Section s{"index", "Vulnerability index", ""};
+  IntervalChart chart;
+  chart.title = "Vulnerability ranking with rank intervals";
+  chart.value_label = "Rank (1 = most vulnerable), median and 5-95% interval";
+  chart.row_label = "Unit";
+  std::vector<std::size_t> order(result.units.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t c) { return result.rank[a] < result.rank[c]; });
+  for (const std::size_t i : order) {
+    chart.rows.push_back({result.units[i], mc.rank_median[static_cast<Eigen::Index>(i)],
+                          mc.rank_p05[static_cast<Eigen::Index>(i)],
+                          mc.rank_p95[static_cast<Eigen::Index>(i)]});
+  }
+  b.chart(s.body, render_interval_chart(chart),
+          fmt::format("Ranks under {} Monte Carlo samples of the method choices and weights "
+                      "(seed {}); a wide interval means the rank depends on choices, not data.",
+                      options.index_replications, options.seed));
+  b.sections.push_back(std::move(s));
+}
+
+const char* kStyle = R"(
+body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.45}
+h1{font-size:1.7rem}h2{font-size:1.3rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2.2rem}
+figure{margin:1.2rem 0;break-inside:avoid}figcaption{font-size:.85rem;color:#444}
+svg.chart{max-width:100%;height:auto}
+table{border-collapse:collapse;font-size:.85rem;margin:.8rem 0}td,th{border:1px solid #ccc;padding:.15rem .5rem;text-align:right}
+th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}
+.suppressed{color:#777;font-style:italic}.note{background:#fff8e1;border-left:4px solid #e69f00;padding:.5rem 1rem}
+code{font-size:.8rem;word-break:break-all}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}a{color:inherit}}
+)";
+
+}  // namespace
+
+ReportOptions options_for_world(const std::string& directory) {
+  ReportOptions options;
+  const auto file = [&](const char* name) {
+    const fs::path path = fs::path(directory) / name;
+    return fs::exists(path) ? path.string() : std::string();
+  };
+  options.cases_csv = file("cases.csv");
+  options.capture_histories = file("capture_histories.csv");
+  options.migration = file("migration.csv");
+  if (!options.migration.empty()) options.regions_in = "KAZ";
+  options.index_data = file("regions.csv");
+  return options;
+}
+
+Report build_report(const ReportOptions& options) {
+  if (!options.db.empty() && !options.cases_csv.empty()) {
+    throw Error(Error::Kind::usage,
+                "report: give case records from a store or a CSV file, not both");
+  }
+  if (options.min_cell < 1)
+    throw Error(Error::Kind::usage, "report: the minimum cell must be 1 or more");
+  if (options.index_config.empty() != options.index_data.empty() && !options.index_config.empty()) {
+    throw Error(Error::Kind::usage, "report: an index configuration needs its data (--index-data)");
+  }
+  Builder b{options, Suppressor(options.min_cell), {}, {}, {}, 0};
+  std::string key_figures;
+  const std::vector<CaseRecord> records = read_cases(options, b);
+  if (!records.empty()) profile_sections(records, options, b, key_figures);
+  // An analysis the data cannot support (too few years for the fixed
+  // effects, lists with no overlap) leaves its section out with the reason;
+  // unreadable or malformed inputs still stop the report.
+  const auto optional_section = [&](const char* name, const auto& build) {
+    try {
+      build();
+    } catch (const Error& e) {
+      if (e.kind() != Error::Kind::usage) throw;
+      b.warnings.push_back(fmt::format("the {} section is left out: {}", name, e.what()));
+    }
+  };
+  if (!options.capture_histories.empty()) {
+    optional_section("MSE", [&] { mse_section(options, b, key_figures); });
+  }
+  if (!options.migration.empty()) {
+    if (records.empty()) {
+      b.warnings.push_back("a migration table needs case records: the nexus section is left out");
+    } else {
+      optional_section("migration", [&] { nexus_section(options, records, b); });
+    }
+  }
+  if (!options.index_config.empty()) {
+    optional_section("index", [&] { index_section(options, b); });
+  }
+  if (b.sections.empty()) {
+    throw Error(Error::Kind::usage,
+                "report: nothing to report; give case records (--db, --cases or --world), "
+                "capture histories, or an index");
+  }
+
+  // Methods and provenance.
+  Section methods{"methods", "Methods and provenance", ""};
+  methods.body += "<h3>Inputs</h3><ul>";
+  for (const auto& item : b.provenance) methods.body += item;
+  methods.body += "</ul>\n";
+  methods.body += fmt::format(
+      "<h3>Software and choices</h3><ul><li>vigil {}{}</li><li>Counts of victims below {} are "
+      "suppressed in every table, chart and sentence (secondary suppression where a total "
+      "would reveal them); {} cells were suppressed.</li><li>Random seed {}.</li></ul>\n",
+      esc(VIGIL_VERSION),
+      options.invocation.empty() ? "" : ", run as <code>" + esc(options.invocation) + "</code>",
+      options.min_cell, b.suppressor.suppressed().size(), options.seed);
+  if (!records.empty()) {
+    methods.body += fmt::format("<p>{} case records read.</p>\n",
+                                format_number(static_cast<double>(records.size()), 0));
+  }
+  if (!b.suppressor.suppressed().empty()) {
+    methods.body += "<details><summary>Where cells were suppressed</summary><ul>";
+    for (const auto& s : b.suppressor.suppressed()) {
+      methods.body += "<li>" + esc(s.where) + ": " + esc(s.reason) + "</li>";
+    }
+    methods.body += "</ul></details>\n";
+  }
+  if (!b.warnings.empty()) {
+    methods.body += "<h3>Left out</h3><ul>";
+    for (const auto& w : b.warnings) methods.body += "<li>" + esc(w) + "</li>";
+    methods.body += "</ul>\n";
+  }
+  b.sections.push_back(std::move(methods));
+
+  Report report;
+  std::string& html = report.html;
+  html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  // Nothing may be fetched: the report must open offline and leak nothing.
+  html +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'\">\n";
+  html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  html +=
+      "<title>" + esc(options.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  html += "<h1>" + esc(options.title) + "</h1>\n";
+  html += fmt::format(
+      "<p class=\"note\">Counts below {} are suppressed to protect the people behind them. "
+      "Estimates are model results with the intervals shown; see "
+      "<a href=\"#methods\">Methods and provenance</a>.</p>\n",
+      options.min_cell);
+  if (!key_figures.empty())
+    html += "<h2 id=\"key\">Key figures</h2>\n<ul>" + key_figures + "</ul>\n";
+  html += "<nav><ul>";
+  for (const auto& s : b.sections) {
+    html += "<li><a href=\"#" + s.id + "\">" + esc(s.title) + "</a></li>";
+  }
+  html += "</ul></nav>\n";
+  for (const auto& s : b.sections) {
+    html +=
+        "<section id=\"" + s.id + "\">\n<h2>" + esc(s.title) + "</h2>\n" + s.body + "</section>\n";
+    report.sections.push_back(s.title);
+  }
+  html += "</body>\n</html>\n";
+  report.suppressed = b.suppressor.suppressed();
+  report.charts = b.charts;
+  report.warnings = b.warnings;
+  return report;
+}
+
+}  // namespace vigil::report
