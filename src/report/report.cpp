@@ -75,6 +75,7 @@ struct Builder {
   Suppressor suppressor;
   std::vector<Section> sections;
   std::vector<std::string> provenance;  // <li> items
+  std::string missingness;              // <tr> rows
   std::vector<std::string> warnings;
   int charts = 0;
 
@@ -231,6 +232,14 @@ void profile_sections(const std::vector<CaseRecord>& records, const ReportOption
                                         : ""));
       b.sections.push_back(std::move(s));
     }
+  }
+
+  // What the records lack, for the methods section. Counts of records, not
+  // of victims in a category: they are not suppressed.
+  for (const auto& d : p.variables) {
+    b.missingness += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(d.label),
+                                 format_number(static_cast<double>(d.denominator), 0),
+                                 format_number(static_cast<double>(d.missing), 0));
   }
 
   // Distributions.
@@ -446,7 +455,7 @@ Report build_report(const ReportOptions& options) {
   if (options.index_config.empty() != options.index_data.empty() && !options.index_config.empty()) {
     throw Error(Error::Kind::usage, "report: an index configuration needs its data (--index-data)");
   }
-  Builder b{options, Suppressor(options.min_cell), {}, {}, {}, 0};
+  Builder b{options, Suppressor(options.min_cell), {}, {}, {}, {}, 0};
   std::string key_figures;
   const std::vector<CaseRecord> records = read_cases(options, b);
   if (!records.empty()) profile_sections(records, options, b, key_figures);
@@ -486,12 +495,18 @@ Report build_report(const ReportOptions& options) {
   for (const auto& item : b.provenance) methods.body += item;
   methods.body += "</ul>\n";
   methods.body += fmt::format(
-      "<h3>Software and choices</h3><ul><li>vigil {}{}</li><li>Counts of victims below {} are "
-      "suppressed in every table, chart and sentence (secondary suppression where a total "
+      "<h3>Software and choices</h3><ul><li>vigil {}{}</li><li>Counts of victims from 1 to {} "
+      "are suppressed in every table, chart and sentence (secondary suppression where a total "
       "would reveal them); {} cells were suppressed.</li><li>Random seed {}.</li></ul>\n",
       esc(VIGIL_VERSION),
       options.invocation.empty() ? "" : ", run as <code>" + esc(options.invocation) + "</code>",
-      options.min_cell, b.suppressor.suppressed().size(), options.seed);
+      options.min_cell - 1, b.suppressor.suppressed().size(), options.seed);
+  if (!b.missingness.empty()) {
+    methods.body +=
+        "<h3>Missing information</h3><table><thead><tr><th>Variable</th><th>Records with "
+        "it</th><th>Records without</th></tr></thead><tbody>" +
+        b.missingness + "</tbody></table>\n";
+  }
   if (!records.empty()) {
     methods.body += fmt::format("<p>{} case records read.</p>\n",
                                 format_number(static_cast<double>(records.size()), 0));
