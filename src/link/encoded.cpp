@@ -18,8 +18,11 @@
 
 namespace vigil::link {
 
-const std::vector<std::string> kEncodedBlockingRules = {
-    "surname_birth_year", "given_surname", "birth_date_surname_initial", "document_number"};
+const std::vector<std::string>& encoded_blocking_rules() {
+  static const std::vector<std::string> rules = {"surname_birth_year", "given_surname",
+                                                 "birth_date_surname_initial", "document_number"};
+  return rules;
+}
 
 namespace {
 
@@ -53,7 +56,7 @@ const std::vector<std::string>& header_columns() {
     std::vector<std::string> c = {"record_id",  "surname_bf",      "given_name_bf",
                                   "birth_year", "birth_month",     "birth_day",
                                   "sex",        "document_number", "citizenship"};
-    for (const auto& rule : kEncodedBlockingRules) c.push_back("block_" + rule);
+    for (const auto& rule : encoded_blocking_rules()) c.push_back("block_" + rule);
     c.emplace_back("key_check");
     return c;
   }();
@@ -100,7 +103,7 @@ EncodedList encode_list(const AgencyList& list, const LinkageSecret& secret,
     e.document_number = keyed_hash(r.document_number, "document_number", secret);
     e.citizenship = cached_hash(r.citizenship, "citizenship");
     const NameKeys keys = names.keys(r.surname, r.given_name);
-    for (const auto& rule : kEncodedBlockingRules) {
+    for (const auto& rule : encoded_blocking_rules()) {
       e.blocking_keys.push_back(
           keyed_hash(detail::clear_blocking_key(rule, r, keys), "block:" + rule, secret));
     }
@@ -296,7 +299,9 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
       const std::string surname = to_base64(e.surname);
       const std::string given = to_base64(e.given_name);
       name_tf.value_of_record.push_back(
-          surname.empty() || given.empty() ? 0 : name_ids.id(surname + '|' + given));
+          surname.empty() || given.empty()
+              ? 0
+              : name_ids.id(std::string(surname).append("|").append(given)));
       surname_tf.value_of_record.push_back(surname_ids.id(surname));
       given_tf.value_of_record.push_back(given_ids.id(given));
       if (!e.surname.empty()) filled[LinkField::surname].insert(l);
@@ -319,15 +324,16 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
   };
   const std::vector<LinkField> used = detail::select_fields(problem, candidates, filled);
   for (const auto& rule : options.blocking_rules) {
-    const auto it = std::find(kEncodedBlockingRules.begin(), kEncodedBlockingRules.end(), rule);
-    if (it == kEncodedBlockingRules.end()) {
+    const auto it =
+        std::find(encoded_blocking_rules().begin(), encoded_blocking_rules().end(), rule);
+    if (it == encoded_blocking_rules().end()) {
       throw Error(Error::Kind::usage,
                   fmt::format("link match: unknown blocking rule \"{}\"; encoded files carry "
                               "surname_birth_year, given_surname, birth_date_surname_initial and "
                               "document_number",
                               rule));
     }
-    const auto index = static_cast<std::size_t>(it - kEncodedBlockingRules.begin());
+    const auto index = static_cast<std::size_t>(it - encoded_blocking_rules().begin());
     BlockingRule blocking{rule, {}};
     std::size_t keyed = 0;
     for (const auto* e : record_of) {

@@ -828,7 +828,9 @@ LinkResult link_lists(const std::vector<AgencyList>& lists, const LinkOptions& o
       c.document = r.document_number;
       c.citizenship = r.citizenship;
       name_tf.value_of_record.push_back(
-          c.surname.empty() || c.given.empty() ? 0 : name_ids.id(c.surname + '|' + c.given));
+          c.surname.empty() || c.given.empty()
+              ? 0
+              : name_ids.id(std::string(c.surname).append("|").append(c.given)));
       surname_tf.value_of_record.push_back(surname_ids.id(c.surname));
       given_tf.value_of_record.push_back(given_ids.id(c.given));
       if (!c.surname.empty()) filled[LinkField::surname].insert(l);
@@ -1001,9 +1003,10 @@ std::vector<std::string> write_link_result(const LinkResult& result, const std::
       std::vector<std::string> row = {result.list_names[a.list], a.record_id,
                                       result.list_names[b.list], b.record_id};
       for (std::size_t f = 0; f < result.fields.size(); ++f) {
-        const int level = p.levels[f];
-        row.push_back(level == kMissingLevel ? std::string("NA")
-                                             : result.fields[f].level_names[level]);
+        const std::int8_t level = p.levels[f];
+        row.push_back(level == kMissingLevel
+                          ? std::string("NA")
+                          : result.fields[f].level_names[static_cast<std::size_t>(level)]);
       }
       row.push_back(number(p.weight));
       row.push_back(number(p.probability));

@@ -227,12 +227,12 @@ struct EncodedRecord {
   std::string sex;
   std::string document_number;
   std::string citizenship;
-  // In the order of kEncodedBlockingRules; "" where the record has no key.
+  // In the order of encoded_blocking_rules(); "" where the record has no key.
   std::vector<std::string> blocking_keys;
 };
 
 // The blocking rules an encoding carries, by name (as in LinkOptions).
-extern const std::vector<std::string> kEncodedBlockingRules;
+const std::vector<std::string>& encoded_blocking_rules();
 
 struct EncodedList {
   std::string name;

@@ -356,6 +356,7 @@ struct Scale {
   double operator()(double v) const {
     const double a = log ? std::log10(d0) : d0;
     const double b = log ? std::log10(d1) : d1;
+    // cppcheck-suppress invalidFunctionArg ; v > 0 whenever log is set (checked by callers)
     const double t = ((log ? std::log10(v) : v) - a) / (b - a);
     return r0 + t * (r1 - r0);
   }

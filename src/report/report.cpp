@@ -417,7 +417,7 @@ void index_section(const ReportOptions& options, Builder& b) {
   b.sections.push_back(std::move(s));
 }
 
-const char* kStyle = R"(
+constexpr const char* kStyle = R"(
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.45}
 h1{font-size:1.7rem}h2{font-size:1.3rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2.2rem}
 figure{margin:1.2rem 0;break-inside:avoid}figcaption{font-size:.85rem;color:#444}
