@@ -146,6 +146,21 @@ void setup_report(CLI::App& app, ReportCliOptions& options);
 // `invocation` is the command line, recorded in the report's provenance.
 int run_report(const ReportCliOptions& options, const std::string& invocation);
 
+struct PublishCliOptions {
+  std::string file;
+  std::string quasi;
+  std::string sensitive;
+  std::size_t k = 5;
+  std::optional<std::size_t> l;
+  std::string missing = "category";
+  std::size_t top = 10;
+  std::string format = "table";
+  int threads = 0;
+};
+void setup_publish(CLI::App& app, PublishCliOptions& options, CLI::App*& check);
+// Returns 0 when the file satisfies the criteria and 5 when it does not.
+int run_publish(const PublishCliOptions& options, bool check);
+
 // Writes `text` to `path`, or to standard output when `path` is empty, and
 // says where on standard error; shared by the verbs that print reports.
 void emit(const std::string& text, const std::string& path, const std::string& what);

@@ -36,7 +36,8 @@ int run_cli(int argc, char** argv) {
   app.set_version_flag("--version", std::string("vigil ") + VIGIL_VERSION);
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 success, 1 bad input data, 2 bad options, 3 file error, 4 store error.\n"
+      "Exit codes: 0 success, 1 bad input data, 2 bad options, 3 file error, 4 store error,\n"
+      "5 `publish check`: the file is not safe to publish.\n"
       "Documentation: README.md in the vigil source tree.");
 
   vigil::cli::ImportOptions import_options;
@@ -78,6 +79,12 @@ int run_cli(int argc, char** argv) {
       "report", "Write one self-contained HTML report: charts, tables, methods, provenance");
   vigil::cli::setup_report(*report_cmd, report_options);
 
+  vigil::cli::PublishCliOptions publish_options;
+  auto* publish_cmd =
+      app.add_subcommand("publish", "Check whether a table of records is safe to publish");
+  CLI::App* publish_check_cmd = nullptr;
+  vigil::cli::setup_publish(*publish_cmd, publish_options, publish_check_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -95,6 +102,9 @@ int run_cli(int argc, char** argv) {
     if (glm_cmd->parsed()) return vigil::cli::run_glm(glm_options);
     if (nexus_cmd->parsed()) return vigil::cli::run_nexus(nexus_options);
     if (index_cmd->parsed()) return vigil::cli::run_index(index_options);
+    if (publish_cmd->parsed()) {
+      return vigil::cli::run_publish(publish_options, publish_check_cmd->parsed());
+    }
     if (report_cmd->parsed()) {
       std::string invocation = "vigil";
       for (int i = 1; i < argc; ++i) invocation += std::string(" ") + argv[i];

@@ -621,3 +621,33 @@ TEST_F(Cli, ReportWritesOneSelfContainedHtmlFile) {
   EXPECT_EQ(vigil("report --world world -o no/such/dir/r.html").exit_code, 3);
   EXPECT_FALSE(std::ifstream(dir_.file("r.html")).good());
 }
+
+TEST_F(Cli, PublishCheckSaysWhetherAFileIsSafe) {
+  const Outcome help = vigil("publish check --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("prosecutor"), std::string::npos);
+  // Classes on (sex, age): (F, 18-25) x3, (M, 26-35) x2, (F, 26-35) x1.
+  write_file("cases.csv",
+             "id,sex,age,exploitation\n"
+             "1,F,18-25,sexual\n2,F,18-25,labour\n3,F,18-25,sexual\n"
+             "4,M,26-35,labour\n5,M,26-35,labour\n6,F,26-35,sexual\n");
+  const Outcome unsafe = vigil("publish check cases.csv --quasi sex,age --k 2 --format json");
+  EXPECT_EQ(unsafe.exit_code, 5) << unsafe.err;
+  const auto j = nlohmann::json::parse(unsafe.out);
+  EXPECT_EQ(j["k"], 1);
+  EXPECT_EQ(j["satisfies"], false);
+  EXPECT_EQ(j["violating_records"], 1);
+  EXPECT_EQ(j["violating_classes"], 1);
+  EXPECT_DOUBLE_EQ(j["max_risk"].get<double>(), 1.0);
+  const Outcome safe = vigil("publish check cases.csv --quasi sex --k 2");
+  EXPECT_EQ(safe.exit_code, 0) << safe.err;
+  EXPECT_NE(safe.out.find("SAFE"), std::string::npos);
+  // l-diversity: (M, 26-35) shows one exploitation type.
+  const Outcome diverse = vigil(
+      "publish check cases.csv --quasi sex --sensitive exploitation --k 2 --l 2 "
+      "--format json");
+  EXPECT_EQ(diverse.exit_code, 5);
+  EXPECT_EQ(nlohmann::json::parse(diverse.out)["l"], 1);
+  EXPECT_EQ(vigil("publish check cases.csv --quasi nosuch").exit_code, 1);
+  EXPECT_EQ(vigil("publish check cases.csv --quasi sex --l 2").exit_code, 2);
+}
