@@ -32,7 +32,9 @@ int run_cli(int argc, char** argv) {
       "vigil: evidence from anti-trafficking data.\n"
       "Imports victim case records (CTDC and HTCDS layouts) into a local SQLite store,\n"
       "describes them, links agencies' lists into persons (link), estimates the undetected\n"
-      "(mse), and measures the link with migration (nexus, glm). Run `vigil VERB --help` for each verb."};
+      "(mse), measures the link with migration (nexus, glm), ranks vulnerability (index), writes\n"
+      "a self-contained HTML report (report) and checks files before publication (publish).\n"
+      "Run `vigil VERB --help` for each verb."};
   app.set_version_flag("--version", std::string("vigil ") + VIGIL_VERSION);
   app.require_subcommand(1);
   app.footer(
@@ -68,8 +70,8 @@ int run_cli(int argc, char** argv) {
   vigil::cli::setup_index(*index_cmd, index_options);
 
   vigil::cli::LinkCliOptions link_options;
-  auto* link_cmd = app.add_subcommand(
-      "link", "Link agencies' lists into persons (in clear or encoded) for MSE");
+  auto* link_cmd =
+      app.add_subcommand("link", "Link agencies' lists into persons (in clear or encoded) for MSE");
   CLI::App* link_encode_cmd = nullptr;
   CLI::App* link_match_cmd = nullptr;
   vigil::cli::setup_link(*link_cmd, link_options, link_encode_cmd, link_match_cmd);
