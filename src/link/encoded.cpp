@@ -277,10 +277,7 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
   std::vector<const EncodedRecord*> record_of;
   auto records = std::make_shared<std::vector<PreparedEncoded>>();
   detail::ValueIds year_ids, day_month_ids, sex_ids, document_ids, citizenship_ids;
-  detail::LinkageProblem::TermFrequency name_tf{{LinkField::surname, LinkField::given_name}, {}};
-  detail::LinkageProblem::TermFrequency surname_tf{{LinkField::surname}, {}};
-  detail::LinkageProblem::TermFrequency given_tf{{LinkField::given_name}, {}};
-  detail::ValueIds name_ids, surname_ids, given_ids;
+  detail::NameFrequencies name_frequencies;
   std::map<LinkField, std::set<std::uint32_t>> filled;
   for (std::uint32_t l = 0; l < lists.size(); ++l) {
     problem.list_sizes.push_back(lists[l].records.size());
@@ -298,12 +295,7 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
       // its value for counting.
       const std::string surname = to_base64(e.surname);
       const std::string given = to_base64(e.given_name);
-      name_tf.value_of_record.push_back(
-          surname.empty() || given.empty()
-              ? 0
-              : name_ids.id(std::string(surname).append("|").append(given)));
-      surname_tf.value_of_record.push_back(surname_ids.id(surname));
-      given_tf.value_of_record.push_back(given_ids.id(given));
+      name_frequencies.add(surname, given);
       if (!e.surname.empty()) filled[LinkField::surname].insert(l);
       if (!e.given_name.empty()) filled[LinkField::given_name].insert(l);
       if (!e.birth_year.empty()) filled[LinkField::birth_date].insert(l);
@@ -335,20 +327,13 @@ LinkResult match_encoded_lists(const std::vector<EncodedList>& lists, const Link
     }
     const auto index = static_cast<std::size_t>(it - encoded_blocking_rules().begin());
     BlockingRule blocking{rule, {}};
-    std::size_t keyed = 0;
     for (const auto* e : record_of) {
       blocking.keys.push_back(e->blocking_keys[index]);
-      if (!blocking.keys.back().empty()) ++keyed;
     }
-    if (keyed == 0) {
-      problem.warnings.push_back(
-          fmt::format("blocking rule {} keys no record and is not used", rule));
-      continue;
-    }
-    problem.rules.push_back(std::move(blocking));
+    detail::add_blocking_rule(problem, std::move(blocking));
   }
 
-  problem.term_frequencies = {std::move(name_tf), std::move(surname_tf), std::move(given_tf)};
+  problem.term_frequencies = name_frequencies.take();
   problem.compare = [records, used](std::uint32_t a, std::uint32_t b, std::int8_t* levels) {
     const PreparedEncoded& x = (*records)[a];
     const PreparedEncoded& y = (*records)[b];

@@ -56,6 +56,33 @@ class ValueIds {
   std::unordered_map<std::string, std::uint32_t> ids_;
 };
 
+// The term-frequency entries both modes use: the full name, then the
+// surname and the given name alone (see adjusted_weights in link.cpp). `add`
+// takes each record's two name values in record order ("" when missing).
+class NameFrequencies {
+ public:
+  void add(const std::string& surname, const std::string& given) {
+    full_.value_of_record.push_back(
+        surname.empty() || given.empty()
+            ? 0
+            : full_ids_.id(std::string(surname).append("|").append(given)));
+    surname_.value_of_record.push_back(surname_ids_.id(surname));
+    given_.value_of_record.push_back(given_ids_.id(given));
+  }
+  std::vector<LinkageProblem::TermFrequency> take() {
+    return {std::move(full_), std::move(surname_), std::move(given_)};
+  }
+
+ private:
+  LinkageProblem::TermFrequency full_{{LinkField::surname, LinkField::given_name}, {}};
+  LinkageProblem::TermFrequency surname_{{LinkField::surname}, {}};
+  LinkageProblem::TermFrequency given_{{LinkField::given_name}, {}};
+  ValueIds full_ids_, surname_ids_, given_ids_;
+};
+
+// Adds `rule` to the problem, or a warning when it keys no record.
+void add_blocking_rule(LinkageProblem& problem, BlockingRule rule);
+
 LinkResult run_linkage(LinkageProblem problem, const LinkOptions& options);
 
 // Checks the list count and names shared by both modes.

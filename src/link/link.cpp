@@ -537,18 +537,26 @@ LinkResult run_linkage(LinkageProblem problem, const LinkOptions& options) {
   result.model.m = m_sum;
   result.model.u = u;
 
+  // Weights do not depend on lambda: computed once for the fixed point below
+  // and the posteriors after it.
+  const std::vector<double> weights = adjusted_weights(problem, result.model, patterns);
+  // P(match | weight) for a prior lambda, given as log2(lambda / (1 - lambda)).
+  const auto posterior = [](double weight, double prior_log2_odds) {
+    return 1.0 / (1.0 + std::exp2(-(weight + prior_log2_odds)));
+  };
+  const auto log2_odds = [](double lambda) { return std::log2(lambda / (1.0 - lambda)); };
+
   // The prior: lambda = P(match) for a random cross-list pair, the fixed
   // point of lambda = (sum of candidate posteriors) / comparable pairs (the
   // EM update of lambda with m and u held, counting pairs outside every
   // block as non-matches).
   {
     result.model.match_proportion = 1.0 / static_cast<double>(result.blocking.comparable_pairs);
-    const std::vector<double> weights0 = adjusted_weights(problem, result.model, patterns);
     for (int iteration = 1; iteration <= 1000; ++iteration) {
       const double lambda = result.model.match_proportion;
-      const double prior_log2 = std::log2(lambda / (1.0 - lambda));
+      const double prior = log2_odds(lambda);
       double expected = 0.0;
-      for (const double w : weights0) expected += 1.0 / (1.0 + std::exp2(-(w + prior_log2)));
+      for (const double w : weights) expected += posterior(w, prior);
       const double next =
           std::clamp(expected / static_cast<double>(result.blocking.comparable_pairs), 1e-300, 0.5);
       result.model.iterations = iteration;
@@ -576,15 +584,9 @@ LinkResult run_linkage(LinkageProblem problem, const LinkOptions& options) {
   }
 
   // 5. Threshold.
-  const std::vector<double> weights = adjusted_weights(problem, result.model, patterns);
   std::vector<double> posteriors(weights.size());
-  {
-    const double lambda = result.model.match_proportion;
-    const double prior_log2 = std::log2(lambda / (1.0 - lambda));
-    for (std::size_t i = 0; i < weights.size(); ++i) {
-      posteriors[i] = 1.0 / (1.0 + std::exp2(-(weights[i] + prior_log2)));
-    }
-  }
+  const double prior = log2_odds(result.model.match_proportion);
+  for (std::size_t i = 0; i < weights.size(); ++i) posteriors[i] = posterior(weights[i], prior);
   const double cut = options.precision
                          ? threshold_for_precision(posteriors, *options.precision).probability
                          : options.min_probability;
@@ -734,6 +736,17 @@ std::optional<int> birth_year(const std::optional<Date>& d) {
 
 namespace detail {
 
+void add_blocking_rule(LinkageProblem& problem, BlockingRule rule) {
+  const bool keys_any = std::any_of(rule.keys.begin(), rule.keys.end(),
+                                    [](const std::string& key) { return !key.empty(); });
+  if (!keys_any) {
+    problem.warnings.push_back(
+        fmt::format("blocking rule {} keys no record and is not used", rule.name));
+    return;
+  }
+  problem.rules.push_back(std::move(rule));
+}
+
 std::vector<LinkField> select_fields(
     LinkageProblem& problem,
     const std::vector<std::pair<LinkField, std::vector<std::string>>>& candidates,
@@ -806,10 +819,7 @@ LinkResult link_lists(const std::vector<AgencyList>& lists, const LinkOptions& o
   auto prepared = std::make_shared<std::vector<ClearRecord>>();
   detail::NameKeyCache names;
   std::vector<NameKeys> record_keys;
-  detail::LinkageProblem::TermFrequency name_tf{{LinkField::surname, LinkField::given_name}, {}};
-  detail::LinkageProblem::TermFrequency surname_tf{{LinkField::surname}, {}};
-  detail::LinkageProblem::TermFrequency given_tf{{LinkField::given_name}, {}};
-  detail::ValueIds name_ids, surname_ids, given_ids;
+  detail::NameFrequencies name_frequencies;
   // Which fields are filled on which lists.
   std::map<LinkField, std::set<std::uint32_t>> filled;
   for (std::uint32_t l = 0; l < lists.size(); ++l) {
@@ -827,12 +837,7 @@ LinkResult link_lists(const std::vector<AgencyList>& lists, const LinkOptions& o
       c.sex = r.sex.empty() ? 0 : r.sex[0];
       c.document = r.document_number;
       c.citizenship = r.citizenship;
-      name_tf.value_of_record.push_back(
-          c.surname.empty() || c.given.empty()
-              ? 0
-              : name_ids.id(std::string(c.surname).append("|").append(c.given)));
-      surname_tf.value_of_record.push_back(surname_ids.id(c.surname));
-      given_tf.value_of_record.push_back(given_ids.id(c.given));
+      name_frequencies.add(c.surname, c.given);
       if (!c.surname.empty()) filled[LinkField::surname].insert(l);
       if (!c.given.empty()) filled[LinkField::given_name].insert(l);
       if (c.birth) filled[LinkField::birth_date].insert(l);
@@ -860,23 +865,16 @@ LinkResult link_lists(const std::vector<AgencyList>& lists, const LinkOptions& o
   for (const auto& rule : options.blocking_rules) {
     BlockingRule blocking{rule, {}};
     blocking.keys.reserve(problem.records.size());
-    std::size_t keyed = 0;
     std::size_t index = 0;
     for (const auto& list : lists) {
       for (const auto& r : list.records) {
         blocking.keys.push_back(detail::clear_blocking_key(rule, r, record_keys[index++]));
-        if (!blocking.keys.back().empty()) ++keyed;
       }
     }
-    if (keyed == 0) {
-      problem.warnings.push_back(
-          fmt::format("blocking rule {} keys no record and is not used", rule));
-      continue;
-    }
-    problem.rules.push_back(std::move(blocking));
+    detail::add_blocking_rule(problem, std::move(blocking));
   }
 
-  problem.term_frequencies = {std::move(name_tf), std::move(surname_tf), std::move(given_tf)};
+  problem.term_frequencies = name_frequencies.take();
   problem.compare = [prepared, used](std::uint32_t a, std::uint32_t b, std::int8_t* levels) {
     const ClearRecord& x = (*prepared)[a];
     const ClearRecord& y = (*prepared)[b];
