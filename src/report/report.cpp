@@ -261,11 +261,7 @@ void profile_sections(const std::vector<CaseRecord>& records, const ReportOption
         where.push_back(fmt::format("{}, {}", it->label, c.label));
       }
       // A multiple-response group has no total to subtract from.
-      chart.values = it->multiple_response ? [&] {
-        std::vector<double> v;
-        for (std::size_t i = 0; i < counts.size(); ++i) v.push_back(b.suppressor.cell(counts[i], where[i]));
-        return v;
-      }()
+      chart.values = it->multiple_response ? b.suppressor.cells(counts, where)
                                            : b.suppressor.group(counts, where);
       b.chart(s.body, render_bar_chart(chart),
               fmt::format(

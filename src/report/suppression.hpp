@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -32,17 +33,23 @@ class Suppressor {
     return NAN;
   }
 
+  // cell() for each count, with no secondary suppression: for cells that
+  // share no shown total (a multiple-response group).
+  std::vector<double> cells(const std::vector<double>& counts,
+                            const std::vector<std::string>& where) {
+    std::vector<double> out(counts.size());
+    for (std::size_t i = 0; i < counts.size(); ++i) out[i] = cell(counts[i], where[i]);
+    return out;
+  }
+
   // Cells of one group whose total is shown: small ones are suppressed, and
   // when exactly one is, the smallest remaining one goes too, so that the
   // small one cannot be recovered from the total.
   std::vector<double> group(const std::vector<double>& counts,
                             const std::vector<std::string>& where) {
-    std::vector<double> out(counts.size());
-    std::size_t suppressed = 0;
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-      out[i] = cell(counts[i], where[i]);
-      if (std::isnan(out[i])) ++suppressed;
-    }
+    std::vector<double> out = cells(counts, where);
+    const auto suppressed = static_cast<std::size_t>(
+        std::count_if(out.begin(), out.end(), [](double v) { return std::isnan(v); }));
     if (suppressed == 1 && counts.size() > 1) {
       std::size_t smallest = counts.size();
       for (std::size_t i = 0; i < counts.size(); ++i) {
