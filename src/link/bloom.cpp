@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "core/utf8.hpp"
 
@@ -25,11 +26,6 @@ namespace {
 
 constexpr std::size_t kMaxBits = 65536;
 constexpr int kMaxHashesPerToken = 100;
-
-void ensure_sodium() {
-  static const bool ready = sodium_init() >= 0;
-  if (!ready) throw Error(Error::Kind::internal, "libsodium failed to initialise");
-}
 
 void check_bits(std::size_t bits) {
   if (bits == 0 || bits % 64 != 0 || bits > kMaxBits) {

@@ -886,6 +886,10 @@ std::size_t CategoricalTable::column(const std::string& name) const {
 CategoricalTable read_categorical_csv(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Error::Kind::io, path + ": cannot open the file for reading");
+  return read_categorical_csv(in, path);
+}
+
+CategoricalTable read_categorical_csv(std::istream& in, const std::string& path) {
   io::CsvReader reader(in, path);
   CategoricalTable table;
   table.source = path;

@@ -35,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,9 +48,9 @@ namespace vigil::publish {
 // trimming surrounding spaces.
 struct CategoricalTable {
   std::vector<std::string> columns;
-  std::vector<std::vector<std::string>> values;      // per column, distinct values
-  std::vector<std::vector<std::uint32_t>> codes;     // per column, per row
-  std::string source;                                // file name for messages
+  std::vector<std::vector<std::string>> values;   // per column, distinct values
+  std::vector<std::vector<std::uint32_t>> codes;  // per column, per row
+  std::string source;                             // file name for messages
   std::size_t rows() const { return codes.empty() ? 0 : codes.front().size(); }
   // Index of a column by name; throws vigil::Error (input) naming the file
   // and listing the columns when there is none.
@@ -61,6 +62,8 @@ struct CategoricalTable {
 // on a row whose field count differs from the header's. Never quotes a cell
 // in a message.
 CategoricalTable read_categorical_csv(const std::string& path);
+// The same from a stream; `path` names it in messages.
+CategoricalTable read_categorical_csv(std::istream& in, const std::string& path);
 
 // Builds a table from rows of strings (for tests and callers that hold data
 // in memory); rows must have as many cells as `columns` (usage error

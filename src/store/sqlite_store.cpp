@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
 
@@ -311,8 +312,7 @@ std::unique_ptr<ImportTransaction> SqliteStore::begin_import(const std::string& 
 }  // namespace
 
 RecordKey record_key(const CaseRecord& record) {
-  static const bool ready = sodium_init() >= 0;
-  if (!ready) throw Error(Error::Kind::internal, "libsodium failed to initialise");
+  ensure_sodium();
   // Codes are hashed as little-endian 16-bit integers so that the key does
   // not depend on the machine's byte order.
   std::array<unsigned char, kFieldCount * 2> bytes{};
