@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <optional>
 
@@ -329,6 +330,56 @@ const ColumnSpec* find_spec(std::string_view header, Origin& origin_hint) {
   }
   return match;
 }
+
+}  // namespace
+
+bool is_identifying_column(std::string_view header) {
+  Origin hint = Origin::common;
+  if (const ColumnSpec* spec = find_spec(header, hint)) return spec->action == Action::identifying;
+  // Other spellings of the same fields (snake_case as in agencies' lists
+  // for `vigil link`, spaces, hyphens), and identifiers the layouts above
+  // do not name: a patronymic, an address, a national identity number
+  // (Kazakhstan's IIN, ИИН).
+  std::string folded;
+  for (const char c : trim(header)) {
+    if (c == '_' || c == ' ' || c == '-' || c == '.') continue;
+    folded += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  static constexpr std::string_view kNames[] = {"salutation",
+                                                "firstname",
+                                                "givenname",
+                                                "middlename",
+                                                "secondname",
+                                                "lastname",
+                                                "surname",
+                                                "familyname",
+                                                "fullname",
+                                                "name",
+                                                "patronymic",
+                                                "birthdate",
+                                                "dateofbirth",
+                                                "dob",
+                                                "email",
+                                                "phone",
+                                                "phonenumber",
+                                                "telephone",
+                                                "homephone",
+                                                "mobilephone",
+                                                "address",
+                                                "passportnumber",
+                                                "documentnumber",
+                                                "idnumber",
+                                                "nationalid",
+                                                "iin",
+                                                "иин",
+                                                "ИИН"};
+  for (const auto name : kNames) {
+    if (folded == name) return true;
+  }
+  return false;
+}
+
+namespace {
 
 struct Column {
   const ColumnSpec* spec = nullptr;  // nullptr: ignored

@@ -57,6 +57,12 @@ enum class CaseLayout { ctdc_2018, ctdc_2024, htcds };
 // "ctdc-2018", "ctdc-2024", "htcds".
 std::string_view layout_name(CaseLayout layout);
 
+// Whether a column name names an identifying field (a name, a birth date, a
+// contact, a document or identity number) in any layout vigil knows, in any
+// case and with or without underscores, spaces or hyphens. `vigil import`
+// drops such columns unread, and `vigil publish` refuses to release them.
+bool is_identifying_column(std::string_view header);
+
 class CaseCsvReader {
  public:
   // Reads and maps the header at once; throws vigil::Error (input) naming

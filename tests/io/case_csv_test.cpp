@@ -273,3 +273,21 @@ TEST(CaseCsv, FixturesOfEveryLayoutReadCompletely) {
 
 }  // namespace
 }  // namespace vigil::io
+
+namespace vigil::io {
+namespace {
+
+TEST(IdentifyingColumns, RecognisedInEveryLayoutAndSpelling) {
+  for (const char* name : {"FullName", "fullname", "prs_LastName", "DateOfBirth", "birth_date",
+                           "given_name", "surname", "document_number", "Passport Number", "IIN",
+                           "ИИН", "patronymic", "MobilePhone"}) {
+    EXPECT_TRUE(is_identifying_column(name)) << name;
+  }
+  for (const char* name : {"gender", "ageBroad", "citizenship", "yearOfRegistration",
+                           "CountryOfExploitation", "record_id", "year", "sex", "isForcedLabour"}) {
+    EXPECT_FALSE(is_identifying_column(name)) << name;
+  }
+}
+
+}  // namespace
+}  // namespace vigil::io
