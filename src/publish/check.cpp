@@ -69,6 +69,7 @@
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
+#include "publish/internal.hpp"
 
 namespace vigil::publish {
 
@@ -95,23 +96,13 @@ std::string display_name(const CategoricalTable& table) {
   return table.source.empty() ? std::string("the table") : table.source;
 }
 
-void trim_spaces(std::string& text) {
-  const std::size_t last = text.find_last_not_of(' ');
-  if (last == std::string::npos) {
-    text.clear();
-    return;
-  }
-  text.erase(last + 1);
-  text.erase(0, text.find_first_not_of(' '));
-}
-
 // Dictionary-encodes the cells of one column, in order of first appearance.
 class ColumnEncoder {
  public:
   explicit ColumnEncoder(std::vector<std::string>& values) : values_(values) {}
 
   std::uint32_t encode(std::string cell) {
-    trim_spaces(cell);
+    detail::trim_spaces(cell);
     if (cell.empty()) return 0;
     const auto next = static_cast<std::uint32_t>(values_.size() + 1);
     const auto [slot, inserted] = codes_.try_emplace(std::move(cell), next);
@@ -123,38 +114,6 @@ class ColumnEncoder {
   std::vector<std::string>& values_;
   std::unordered_map<std::string, std::uint32_t> codes_;
 };
-
-// Runs fn(worker) for worker in [0, workers), the calling thread being worker
-// 0, and rethrows the first exception once all have finished.
-template <typename Fn>
-void on_workers(std::size_t workers, const Fn& fn) {
-  if (workers <= 1) {
-    fn(std::size_t{0});
-    return;
-  }
-  std::vector<std::exception_ptr> errors(workers);
-  {
-    std::vector<std::jthread> pool;
-    pool.reserve(workers - 1);
-    for (std::size_t worker = 1; worker < workers; ++worker) {
-      pool.emplace_back([&fn, &errors, worker] {
-        try {
-          fn(worker);
-        } catch (...) {
-          errors[worker] = std::current_exception();
-        }
-      });
-    }
-    try {
-      fn(std::size_t{0});
-    } catch (...) {
-      errors[0] = std::current_exception();
-    }
-  }
-  for (const auto& error : errors) {
-    if (error) std::rethrow_exception(error);
-  }
-}
 
 // The number of workers worth starting for `items` items.
 std::size_t workers_for(std::size_t items, std::size_t threads) {
@@ -168,7 +127,7 @@ template <typename Body>
 void parallel_chunks(std::size_t items, std::size_t threads, const Body& body) {
   const std::size_t workers = workers_for(items, threads);
   std::atomic<std::size_t> next{0};
-  on_workers(workers, [&](std::size_t worker) {
+  detail::on_workers(workers, [&](std::size_t worker) {
     for (;;) {
       const std::size_t begin = next.fetch_add(kChunk);
       if (begin >= items) break;
@@ -187,8 +146,9 @@ void parallel_sort(std::vector<T>& items, std::size_t threads, const Less& less)
     bounds[block] = items.size() * block / blocks;
   }
   auto at = [&items](std::size_t i) { return items.begin() + static_cast<std::ptrdiff_t>(i); };
-  on_workers(blocks,
-             [&](std::size_t block) { std::sort(at(bounds[block]), at(bounds[block + 1]), less); });
+  detail::on_workers(blocks, [&](std::size_t block) {
+    std::sort(at(bounds[block]), at(bounds[block + 1]), less);
+  });
   for (std::size_t block = 1; block < blocks; ++block) {
     std::inplace_merge(at(0), at(bounds[block]), at(bounds[block + 1]), less);
   }
@@ -901,7 +861,7 @@ CategoricalTable read_categorical_csv(std::istream& in, const std::string& path)
   const std::size_t width = fields.size();
   for (std::size_t c = 0; c < width; ++c) {
     std::string name = std::move(fields[c]);
-    trim_spaces(name);
+    detail::trim_spaces(name);
     const SourcePosition where{path, reader.record_line(), c + 1};
     if (name.empty()) throw input_error(where, "the header names no column here");
     if (std::find(table.columns.begin(), table.columns.end(), name) != table.columns.end()) {
@@ -978,9 +938,7 @@ CheckResult check_anonymity(const CategoricalTable& table, const CheckOptions& o
   std::vector<std::size_t> sensitive;
   for (const std::string& name : options.quasi_identifiers) qi.push_back(table.column(name));
   for (const std::string& name : options.sensitive) sensitive.push_back(table.column(name));
-  const std::size_t threads = options.threads > 0
-                                  ? static_cast<std::size_t>(options.threads)
-                                  : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+  const std::size_t threads = detail::worker_count(options.threads);
 
   const Groups groups = group_rows(table, qi, threads);
   const ClassMeasures measures = options.missing == MissingValues::category
