@@ -1,7 +1,6 @@
 #include "report/report.hpp"
 
 #include <fmt/format.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,12 +10,14 @@
 #include <sstream>
 
 #include "core/country.hpp"
+#include "core/digest.hpp"
 #include "core/error.hpp"
 #include "index/index.hpp"
 #include "io/case_csv.hpp"
 #include "mse/mse.hpp"
 #include "nexus/nexus.hpp"
 #include "profile/profile.hpp"
+#include "publish/aggregate.hpp"
 #include "report/charts.hpp"
 #include "report/suppression.hpp"
 #include "store/store.hpp"
@@ -39,29 +40,6 @@ std::string esc(std::string_view text) {
 std::string count_text(double value) {
   if (std::isnan(value)) return "<span class=\"count suppressed\">suppressed</span>";
   return "<span class=\"count\">" + format_number(value, 0) + "</span>";
-}
-
-std::string sha256_of(const std::string& path) {
-  static const bool ready = sodium_init() >= 0;
-  if (!ready) throw Error(Error::Kind::internal, "libsodium failed to initialise");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Error::Kind::io, fmt::format("cannot read {}", path));
-  crypto_hash_sha256_state state;
-  crypto_hash_sha256_init(&state);
-  std::vector<char> buffer(1 << 16);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto got = in.gcount();
-    if (got > 0) {
-      crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(buffer.data()),
-                                static_cast<unsigned long long>(got));
-    }
-  }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state, digest);
-  std::string hex(crypto_hash_sha256_BYTES * 2, '\0');
-  sodium_bin2hex(hex.data(), hex.size() + 1, digest, sizeof digest);
-  return hex;
 }
 
 struct Section {
@@ -89,7 +67,7 @@ struct Builder {
     const auto size = fs::file_size(path, ec);
     provenance.push_back(
         fmt::format("<li>{}: <code>{}</code> ({} bytes, SHA-256 <code>{}</code>)</li>", esc(role),
-                    esc(path), ec ? 0 : size, sha256_of(path)));
+                    esc(path), ec ? 0 : size, sha256_file_hex(path)));
   }
 };
 
@@ -135,18 +113,126 @@ void profile_sections(const std::vector<CaseRecord>& records, const ReportOption
   const std::string scope =
       popts.country ? fmt::format("exploited in {}", popts.country->name()) : "all records";
 
+  // Victims by year of registration and origin: one table whose margins
+  // are the totals per year and the key figures, protected as one so that
+  // a count hidden in one place cannot be recomputed from another. Records
+  // without a year are a row of their own: its total is shown, and with
+  // the key figures its cells could be computed, so they are protected too.
+  using publish::kTotal;
+  constexpr std::size_t kDomestic = 0;
+  constexpr std::size_t kForeign = 1;
+  constexpr std::size_t kUnknown = 2;
+  const char* const origin_names[] = {"domestic", "foreign", "citizenship unknown"};
+  publish::CountCube years;
+  years.dimensions = {"Year of registration", "Origin"};
+  years.labels = {{}, {"domestic", "foreign", "citizenship unknown"}};
+  std::int64_t year_domestic = 0;
+  std::int64_t year_foreign = 0;
+  std::int64_t year_unknown = 0;
+  for (const auto& [year, counts] : p.by_year) {
+    years.labels[0].push_back(std::to_string(year));
+    const std::int64_t unknown = counts.total - counts.domestic - counts.foreign;
+    years.counts.insert(years.counts.end(), {counts.domestic, counts.foreign, unknown});
+    year_domestic += counts.domestic;
+    year_foreign += counts.foreign;
+    year_unknown += unknown;
+  }
+  const std::size_t no_year = years.labels[0].size();
+  if (p.year_missing > 0 || years.labels[0].empty()) {
+    years.labels[0].push_back("not recorded");
+    years.counts.insert(years.counts.end(), {p.domestic - year_domestic, p.foreign - year_foreign,
+                                             p.origin_unknown - year_unknown});
+  }
+
+  // Corridors into the country (or every corridor, without a country): the
+  // citizenships shown, and the rest, summing to the total of the key
+  // figures. With a country, its own citizens are the domestic victims and
+  // the records without a citizenship are those of unknown origin: both are
+  // key figures too, linked to the year table.
+  const bool by_country = popts.country.has_value();
+  publish::CountCube into;
+  into.dimensions = {"Citizenship"};
+  into.labels.emplace_back();
+  std::size_t domestic_row = kTotal;
+  std::int64_t listed = 0;
+  for (const auto& row : p.citizenship.rows) {
+    if (by_country && row.country == *popts.country) domestic_row = into.labels[0].size();
+    into.labels[0].emplace_back(row.country.alpha3());
+    into.counts.push_back(row.count);
+    listed += row.count;
+  }
+  const std::size_t shown_rows = into.labels[0].size();
+  std::size_t unknown_row = kTotal;
+  if (by_country) {
+    if (domestic_row == kTotal) {
+      domestic_row = into.labels[0].size();
+      into.labels[0].emplace_back(popts.country->alpha3());
+      into.counts.push_back(p.domestic);
+      listed += p.domestic;
+    }
+    into.labels[0].push_back("other citizenships");
+    into.counts.push_back(p.citizenship.known - listed);
+    unknown_row = into.labels[0].size();
+    into.labels[0].push_back("not recorded");
+    into.counts.push_back(p.citizenship.missing);
+  } else {
+    into.labels[0].push_back("other or not recorded");
+    into.counts.push_back(p.citizenship.known - listed + p.citizenship.missing);
+  }
+  std::vector<std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> links = {
+      {{kTotal, kTotal}, {kTotal}}};
+  if (by_country && into.counts[domestic_row] == p.domestic &&
+      p.citizenship.missing == p.origin_unknown) {
+    links.push_back({{kTotal, kDomestic}, {domestic_row}});
+    links.push_back({{kTotal, kUnknown}, {unknown_row}});
+  }
+
+  // Linked tables (Hundepool et al. 2012): protect each, carry what one
+  // hides into the other, until neither hides more. Each table is audited
+  // on its own: when a linked count is hidden in both, the equations of one
+  // table do not take part in the other's audit (the linked counts are the
+  // totals, hidden only in thin data).
+  publish::CubeOptions year_options;
+  publish::CubeOptions into_options;
+  publish::SafeCube year_table;
+  publish::SafeCube into_table;
+  for (bool changed = true; changed;) {
+    changed = false;
+    year_table = b.suppressor.protect(years, year_options);
+    for (const auto& [y, c] : links) {
+      if (year_table.entry(y).hidden()) into_options.hide.push_back(c);
+    }
+    into_table = b.suppressor.protect(into, into_options);
+    for (const auto& [y, c] : links) {
+      if (into_table.entry(c).hidden() && !year_table.entry(y).hidden()) {
+        year_options.hide.push_back(y);
+        changed = true;
+      }
+    }
+  }
+  b.suppressor.record(year_table, [&](const std::vector<std::size_t>& c) -> std::string {
+    const bool all_years = c[0] == kTotal;
+    if (!all_years && c[0] == no_year) {
+      return c[1] == kTotal && p.year_missing > 0 ? "Records without a year" : "";
+    }
+    if (all_years) {
+      if (c[1] == kTotal) return "Key figures, victims";
+      return c[1] == kUnknown ? "Key figures, citizenship unknown"
+                              : fmt::format("Key figures, {} victims", origin_names[c[1]]);
+    }
+    return fmt::format("Victims per year, {}, {}", c[1] == kTotal ? "total" : origin_names[c[1]],
+                       years.labels[0][c[0]]);
+  });
+  const auto year_value = [&](std::size_t row, std::size_t origin) {
+    return Suppressor::value(year_table, {row, origin});
+  };
+
   // Key figures.
-  const double total = b.suppressor.cell(static_cast<double>(p.total), "Key figures, victims");
-  const auto parts =
-      b.suppressor.group({static_cast<double>(p.domestic), static_cast<double>(p.foreign),
-                          static_cast<double>(p.origin_unknown)},
-                         {"Key figures, domestic victims", "Key figures, foreign victims",
-                          "Key figures, citizenship unknown"});
   key_figures += fmt::format(
       "<li><strong>{}</strong> victims identified ({}), of whom <strong>{}</strong> domestic "
       "and <strong>{}</strong> foreign; citizenship unknown for {}.</li>\n",
-      count_text(total), esc(scope), count_text(parts[0]), count_text(parts[1]),
-      count_text(parts[2]));
+      count_text(year_value(kTotal, kTotal)), esc(scope), count_text(year_value(kTotal, kDomestic)),
+      count_text(year_value(kTotal, kForeign)), count_text(year_value(kTotal, kUnknown)));
 
   // Trends.
   {
@@ -158,23 +244,19 @@ void profile_sections(const std::vector<CaseRecord>& records, const ReportOption
     LineSeries domestic{"Domestic", {}, {}};
     LineSeries foreign{"Foreign", {}, {}};
     std::string table =
-        "<table><thead><tr><th>Year</th><th>Domestic</th><th>Foreign</th><th>Total</th></tr>"
-        "</thead><tbody>\n";
+        "<table id=\"victims-per-year\"><thead><tr><th>Year</th><th>Domestic</th>"
+        "<th>Foreign</th><th>Citizenship unknown</th><th>Total</th></tr></thead><tbody>\n";
+    std::size_t row = 0;
     for (const auto& [year, counts] : p.by_year) {
-      const auto cells = b.suppressor.group(
-          {static_cast<double>(counts.domestic), static_cast<double>(counts.foreign),
-           static_cast<double>(counts.total - counts.domestic - counts.foreign)},
-          {fmt::format("Victims per year, domestic, {}", year),
-           fmt::format("Victims per year, foreign, {}", year),
-           fmt::format("Victims per year, citizenship unknown, {}", year)});
-      const double year_total = b.suppressor.cell(static_cast<double>(counts.total),
-                                                  fmt::format("Victims per year, total, {}", year));
       domestic.x.push_back(year);
-      domestic.y.push_back(cells[0]);
+      domestic.y.push_back(year_value(row, kDomestic));
       foreign.x.push_back(year);
-      foreign.y.push_back(cells[1]);
-      table += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", year,
-                           count_text(cells[0]), count_text(cells[1]), count_text(year_total));
+      foreign.y.push_back(year_value(row, kForeign));
+      table +=
+          fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", year,
+                      count_text(year_value(row, kDomestic)), count_text(year_value(row, kForeign)),
+                      count_text(year_value(row, kUnknown)), count_text(year_value(row, kTotal)));
+      ++row;
     }
     table += "</tbody></table>\n";
     chart.series = {domestic, foreign};
@@ -184,10 +266,9 @@ void profile_sections(const std::vector<CaseRecord>& records, const ReportOption
     s.body += table;
     if (p.year_missing > 0) {
       s.body += fmt::format(
-          "<p>{} records have no year of registration and are not shown by "
-          "year.</p>\n",
-          count_text(
-              b.suppressor.cell(static_cast<double>(p.year_missing), "Records without a year")));
+          "<p id=\"without-year\">{} records have no year of registration and are not shown "
+          "by year.</p>\n",
+          count_text(year_value(no_year, kTotal)));
     }
     b.sections.push_back(std::move(s));
   }
@@ -203,19 +284,34 @@ void profile_sections(const std::vector<CaseRecord>& records, const ReportOption
     chart.value_label = "Victims (persons)";
     const std::string destination =
         popts.country ? country_label(*popts.country) : std::string("Countries of exploitation");
-    for (const auto& row : p.citizenship.rows) {
-      chart.flows.push_back(
-          {country_label(row.country), destination,
-           b.suppressor.cell(static_cast<double>(row.count),
-                             fmt::format("Corridor {} -> {}", row.country.alpha3(), destination))});
+    b.suppressor.record(into_table, [&](const std::vector<std::size_t>& c) -> std::string {
+      if (c[0] == kTotal || c[0] >= shown_rows) return "";  // not drawn
+      return fmt::format("Corridor {} -> {}", into.labels[0][c[0]], destination);
+    });
+    for (std::size_t i = 0; i < shown_rows; ++i) {
+      chart.flows.push_back({country_label(p.citizenship.rows[i].country), destination,
+                             Suppressor::value(into_table, {i})});
     }
-    if (popts.country) {
+    if (popts.country && !p.destinations_abroad.rows.empty()) {
+      // The country's citizens exploited abroad: no total of theirs is
+      // published, so the counts stand alone (a table without margins).
+      publish::CountCube out;
+      out.dimensions = {"Country of exploitation"};
+      out.labels.emplace_back();
       for (const auto& row : p.destinations_abroad.rows) {
-        chart.flows.push_back(
-            {country_label(*popts.country), country_label(row.country),
-             b.suppressor.cell(
-                 static_cast<double>(row.count),
-                 fmt::format("Corridor {} -> {}", popts.country->alpha3(), row.country.alpha3()))});
+        out.labels[0].emplace_back(row.country.alpha3());
+        out.counts.push_back(row.count);
+      }
+      publish::CubeOptions cells_only;
+      cells_only.tables = {{0}};
+      const publish::SafeCube out_table = b.suppressor.protect(out, cells_only);
+      b.suppressor.record(out_table, [&](const std::vector<std::size_t>& c) {
+        return fmt::format("Corridor {} -> {}", popts.country->alpha3(), out.labels[0][c[0]]);
+      });
+      for (std::size_t i = 0; i < out.labels[0].size(); ++i) {
+        chart.flows.push_back({country_label(*popts.country),
+                               country_label(p.destinations_abroad.rows[i].country),
+                               Suppressor::value(out_table, {i})});
       }
     }
     if (chart.flows.empty()) {
@@ -260,9 +356,15 @@ void profile_sections(const std::vector<CaseRecord>& records, const ReportOption
         counts.push_back(static_cast<double>(c.count));
         where.push_back(fmt::format("{}, {}", it->label, c.label));
       }
-      // A multiple-response group has no total to subtract from.
-      chart.values = it->multiple_response ? b.suppressor.cells(counts, where)
-                                           : b.suppressor.group(counts, where);
+      if (it->multiple_response || counts.size() < 2) {
+        // A multiple-response group has no total to subtract from (a person
+        // counts in several categories); one category is its own total.
+        chart.values = b.suppressor.cells(counts, where);
+      } else {
+        // A one-way table whose total, the victims with the information, is
+        // shown below the chart and in the methods whatever its size.
+        chart.values = b.suppressor.group(counts, where);
+      }
       b.chart(s.body, render_bar_chart(chart),
               fmt::format(
                   "{} victims with the information; {} without.{}",
@@ -285,12 +387,59 @@ void mse_section(const ReportOptions& options, Builder& b, std::string& key_figu
     b.warnings.push_back("the MSE estimate does not exist for these lists: " + result.reason);
     return;
   }
+  // The list sizes, their pairwise overlaps and the number observed are
+  // the one- and two-way margins of the table of who is on which list (the
+  // capture histories, not published), where nobody is on no list: e.g.
+  // with two lists, the overlap is the two sizes minus the number observed.
+  // So they are protected as that table's published margins. Past
+  // kMaxProtectedLists the table is too large to audit and the overlaps are
+  // left out.
+  constexpr std::size_t kMaxProtectedLists = 12;
+  const std::size_t k = table.list_count();
+  const auto& names = table.list_names();
+  publish::SafeCube lists_table;
+  const bool overlaps = k <= kMaxProtectedLists;
+  double observed = NAN;
+  if (overlaps) {
+    publish::CountCube lists;
+    lists.dimensions = names;
+    lists.labels.assign(k, {"on the list", "not on the list"});
+    lists.counts.assign(std::size_t{1} << k, 0);
+    for (std::uint32_t pattern = 0; pattern < table.cell_count(); ++pattern) {
+      std::size_t cell = 0;
+      for (std::size_t j = 0; j < k; ++j) cell = cell * 2 + ((pattern >> j & 1U) != 0 ? 0 : 1);
+      lists.counts[cell] = table.count(pattern);
+    }
+    publish::CubeOptions options;
+    options.tables.push_back({});
+    for (std::size_t i = 0; i < k; ++i) {
+      options.tables.push_back({i});
+      for (std::size_t j = i + 1; j < k; ++j) options.tables.push_back({i, j});
+    }
+    options.structural_zeros = {(std::size_t{1} << k) - 1};  // on no list
+    lists_table = b.suppressor.protect(lists, options);
+    b.suppressor.record(lists_table, [&](const std::vector<std::size_t>& c) -> std::string {
+      std::vector<std::size_t> on;
+      for (std::size_t j = 0; j < k; ++j) {
+        if (c[j] == 0) on.push_back(j);
+        if (c[j] == 1) return "";  // "not on the list": not shown
+      }
+      if (on.empty()) return "MSE, victims on at least one list";
+      if (on.size() == 1) return fmt::format("List size, {}", names[on[0]]);
+      return fmt::format("Overlap, {} and {}", names[on[0]], names[on[1]]);
+    });
+    observed = Suppressor::value(lists_table, std::vector<std::size_t>(k, publish::kTotal));
+  } else {
+    observed = b.suppressor.cell(static_cast<double>(table.observed()),
+                                 "MSE, victims on at least one list");
+    b.warnings.push_back(fmt::format(
+        "the overlap of the lists is left out: more than {} lists are too many to protect",
+        kMaxProtectedLists));
+  }
   IntervalChart chart;
   chart.title = "Victims identified and estimated in total";
   chart.value_label = "Victims (persons), with 95% interval";
   chart.row_label = "Quantity";
-  const double observed =
-      b.suppressor.cell(static_cast<double>(table.observed()), "MSE, victims on at least one list");
   chart.rows.push_back({"Identified by at least one list", observed, NAN, NAN});
   chart.rows.push_back({"Estimated total", result.total, result.ci_lower, result.ci_upper});
   b.chart(s.body, render_interval_chart(chart),
@@ -302,28 +451,26 @@ void mse_section(const ReportOptions& options, Builder& b, std::string& key_figu
       format_number(result.total, 0), format_number(result.ci_lower, 0),
       format_number(result.ci_upper, 0), count_text(observed));
 
-  MatrixChart overlap;
-  overlap.title = "Overlap of the agencies' lists";
-  overlap.row_label = "List";
-  overlap.column_label = "List";
-  overlap.rows = table.list_names();
-  overlap.columns = table.list_names();
-  for (std::size_t i = 0; i < table.list_count(); ++i) {
-    std::vector<double> row;
-    for (std::size_t j = 0; j < table.list_count(); ++j) {
-      const double n = i == j ? static_cast<double>(table.list_total(i))
-                              : static_cast<double>(table.overlap(i, j));
-      const std::string where =
-          i == j ? fmt::format("List size, {}", table.list_names()[i])
-                 : fmt::format("Overlap, {} and {}", table.list_names()[std::min(i, j)],
-                               table.list_names()[std::max(i, j)]);
-      // Each off-diagonal pair appears twice; record it once.
-      row.push_back(j < i ? (b.suppressor.small(n) ? NAN : n) : b.suppressor.cell(n, where));
+  if (overlaps) {
+    MatrixChart overlap;
+    overlap.title = "Overlap of the agencies' lists";
+    overlap.row_label = "List";
+    overlap.column_label = "List";
+    overlap.rows = names;
+    overlap.columns = names;
+    for (std::size_t i = 0; i < k; ++i) {
+      std::vector<double> row;
+      for (std::size_t j = 0; j < k; ++j) {
+        std::vector<std::size_t> c(k, publish::kTotal);
+        c[i] = 0;
+        c[j] = 0;
+        row.push_back(Suppressor::value(lists_table, c));
+      }
+      overlap.values.push_back(row);
     }
-    overlap.values.push_back(row);
+    b.chart(s.body, render_matrix_chart(overlap),
+            "Persons on each list (diagonal) and on both of two lists (off the diagonal).");
   }
-  b.chart(s.body, render_matrix_chart(overlap),
-          "Persons on each list (diagonal) and on both of two lists (off the diagonal).");
   std::string model;
   for (const auto& interaction : result.model.interactions) {
     if (!model.empty()) model += ", ";
@@ -492,8 +639,10 @@ Report build_report(const ReportOptions& options) {
   methods.body += "</ul>\n";
   methods.body += fmt::format(
       "<h3>Software and choices</h3><ul><li>vigil {}{}</li><li>Counts of victims from 1 to {} "
-      "are suppressed in every table, chart and sentence (secondary suppression where a total "
-      "would reveal them); {} cells were suppressed.</li><li>Random seed {}.</li></ul>\n",
+      "are suppressed in every table, chart and sentence; further counts are suppressed where "
+      "totals would reveal them, until solving for each suppressed count from every number "
+      "published leaves it undetermined (Cox 1980); {} cells were suppressed.</li><li>Random "
+      "seed {}.</li></ul>\n",
       esc(VIGIL_VERSION),
       options.invocation.empty() ? "" : ", run as <code>" + esc(options.invocation) + "</code>",
       options.min_cell - 1, b.suppressor.suppressed().size(), options.seed);

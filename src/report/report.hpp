@@ -21,12 +21,16 @@
 //     record counts, missingness, model choices, software version, seed.
 //
 // Safety: every count of victims shown (in a table, a chart or a sentence)
-// from 1 to `min_cell` - 1 is suppressed, and the report lists where (zero
-// describes no one and is shown). When
-// one cell of a group whose total is shown is suppressed, the next smallest
-// is suppressed too (secondary suppression), so the small one cannot be
-// recovered by subtraction. Counts are persons; estimates from models (MSE
-// totals, elasticities, index scores) are not cells and are shown.
+// from 1 to `min_cell` - 1 is suppressed, and the report lists where and why
+// (zero describes no one and is shown). Counts that share a shown total are
+// published as one table through publish::suppress_cube (publish/
+// aggregate.hpp): secondary suppression, and an audit that solves for every
+// hidden count given everything shown, so that no hidden count can be
+// recovered by subtraction anywhere in the report (the year table, the key
+// figures and the corridors are linked through their totals; list sizes and
+// overlaps are the margins of the list-membership table). Counts are
+// persons; estimates from models (MSE totals, elasticities, index scores)
+// are not cells and are shown.
 #pragma once
 
 #include <cstdint>
