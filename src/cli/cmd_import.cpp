@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/store_key.hpp"
 #include "cli/terminal.hpp"
+#include "core/error.hpp"
 #include "store/import.hpp"
 
 namespace vigil::cli {
@@ -21,7 +23,11 @@ void setup_import(CLI::App& app, ImportOptions& options) {
       "Duplicates: a record is recognised by its source, its content and its occurrence\n"
       "(the k-th identical record of a source), so importing the same file twice stores\n"
       "nothing new, and a longer export of the same source adds only the new records.\n"
-      "Identifying columns (names, birth dates, contacts) are dropped unread.");
+      "Identifying columns (names, birth dates, contacts) are dropped unread.\n\n"
+      "Encryption: --encrypt creates a new store encrypted (SQLCipher), and so does creating\n"
+      "one while VIGIL_STORE_KEY is set. The key is read from VIGIL_STORE_KEY or, when that is\n"
+      "not set, asked for on the terminal (twice for a new store); it is never an argument.\n"
+      "Every verb opens an encrypted store the same way.");
   app.add_option("file", options.file, "CSV file to import (UTF-8; BOM and CRLF accepted)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -33,12 +39,37 @@ void setup_import(CLI::App& app, ImportOptions& options) {
   app.add_option("--format", options.format, "Summary format: text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_flag("--encrypt", options.encrypt,
+               "Create the store encrypted; the key comes from VIGIL_STORE_KEY or a prompt "
+               "(refused when a plain store already exists at --db)");
   app.footer(
-      "Example:\n  vigil import examples/ctdc_synthetic_kz.csv --db vigil.db --source ngo-shelter");
+      "Examples:\n"
+      "  vigil import examples/ctdc_synthetic_kz.csv --db vigil.db --source ngo-shelter\n"
+      "  read -rs VIGIL_STORE_KEY && export VIGIL_STORE_KEY\n"
+      "  vigil import examples/ctdc_synthetic_kz.csv --db secret.db --encrypt");
 }
 
 int run_import(const ImportOptions& options) {
-  auto store = store::open_sqlite_store(options.db);
+  // A new store is created encrypted when --encrypt asks for it, and also
+  // when VIGIL_STORE_KEY is set: whoever set a key meant the records to be
+  // encrypted, and records written in the clear cannot be taken back.
+  const bool key_in_environment = store_key_in_environment();
+  store::OpenOptions open_options;
+  open_options.create_encrypted = options.encrypt || key_in_environment;
+  auto store = store::open_sqlite_store(options.db, open_options);
+  if (options.encrypt && !store->encrypted()) {
+    throw Error(Error::Kind::usage,
+                fmt::format("--encrypt: {} is an existing store that is not encrypted, and "
+                            "--encrypt applies only when a store is created (README \"Encrypted "
+                            "stores\" shows how to make an encrypted copy); nothing was imported",
+                            options.db));
+  }
+  if (key_in_environment && !store->encrypted()) {
+    fmt::print(stderr,
+               "vigil: {} is set, but {} is a store created without encryption: the key is not "
+               "used and the records are stored unencrypted\n",
+               kStoreKeyVariable, options.db);
+  }
   ProgressLine progress("importing " + options.file);
   store::ImportOptions import_options;
   import_options.source = options.source;
@@ -60,6 +91,7 @@ int run_import(const ImportOptions& options) {
     out["rows_duplicate"] = info.rows_duplicate;
     out["ignored_columns"] = summary.ignored_columns;
     out["identifying_columns_dropped"] = summary.identifying_columns;
+    out["encrypted"] = store->encrypted();
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
@@ -73,9 +105,9 @@ int run_import(const ImportOptions& options) {
   }
   fmt::print(
       "{}: layout {}, source \"{}\": {} rows read, {} stored, {} skipped as duplicates "
-      "(store {})\n",
+      "(store {}{})\n",
       options.file, info.layout, info.source, info.rows_read, info.rows_stored, info.rows_duplicate,
-      options.db);
+      options.db, store->encrypted() ? ", encrypted" : "");
   return 0;
 }
 

@@ -1,19 +1,122 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <sodium.h>
-#include <sqlite3.h>
 
+// One of the two, never both: SQLCipher exports the same sqlite3_* symbols.
+// The vigil_sqlite target defines VIGIL_SQLCIPHER and SQLITE_HAS_CODEC, without
+// which SQLCipher's header does not declare sqlite3_key().
+#if VIGIL_SQLCIPHER
+#include <sqlcipher/sqlite3.h>
+#else
+#include <sqlite3.h>
+#endif
+
+#include <array>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <string>
 
 #include "core/digest.hpp"
 #include "core/error.hpp"
+#include "store/sqlcipher_params.hpp"
 #include "store/store.hpp"
 
 namespace vigil::store {
 namespace {
 
 constexpr int kSchemaVersion = 1;
+
+std::mutex key_provider_mutex;
+KeyProvider key_provider;  // guarded by key_provider_mutex
+
+// Overwrites a key in memory when it goes out of scope, however the scope is
+// left. The string's whole buffer is cleared, not only its current length.
+class KeyWiper {
+ public:
+  explicit KeyWiper(std::string& key) : key_(key) {}
+  ~KeyWiper() {
+    key_.resize(key_.capacity());
+    sodium_memzero(key_.data(), key_.size());
+    key_.clear();
+  }
+  KeyWiper(const KeyWiper&) = delete;
+  KeyWiper& operator=(const KeyWiper&) = delete;
+
+ private:
+  std::string& key_;
+};
+
+enum class FileKind {
+  absent,          // no file, or an empty one: a store is created
+  plain,           // SQLite's header: opened without a key
+  encrypted,       // whole pages without SQLite's header: SQLCipher's random salt
+  not_a_database,  // cannot be a SQLite file of either kind
+};
+
+// Tells what is at `path` from its size and its first 16 bytes. An empty file
+// is what a store killed before its first page was written leaves behind.
+FileKind inspect(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    // Missing: created. Anything else (a directory, no permission): let
+    // SQLite report it in its words, as for a plain store.
+    return ec == std::errc::no_such_file_or_directory ? FileKind::absent : FileKind::plain;
+  }
+  if (size == 0) return FileKind::absent;
+  static constexpr std::array<char, 16> kPlainHeader{'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
+                                                     'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+  std::array<char, 16> header{};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return FileKind::plain;
+  in.read(header.data(), header.size());
+  if (in.gcount() == static_cast<std::streamsize>(header.size()) && header == kPlainHeader) {
+    return FileKind::plain;
+  }
+  // Either kind of SQLite file is a whole number of pages of at least 512
+  // bytes: anything else is not one, and asking for its key would mislead.
+  if (size % 512 != 0) return FileKind::not_a_database;
+  return FileKind::encrypted;
+}
+
+// Fills `key` (reserved and wiped by the caller) with the passphrase for the
+// store at `path`, from the installed provider.
+void fetch_key(const std::string& path, bool creating, std::string& key) {
+  if (!encryption_available()) {
+    throw Error(Error::Kind::store,
+                creating ? fmt::format("store: cannot create {} encrypted: this vigil was built "
+                                       "without SQLCipher (cmake -DVIGIL_SQLCIPHER=ON)",
+                                       path)
+                         : fmt::format("store: {} is encrypted (or is not a SQLite file), and this "
+                                       "vigil was built without SQLCipher (cmake "
+                                       "-DVIGIL_SQLCIPHER=ON)",
+                                       path));
+  }
+  KeyProvider provider;
+  {
+    const std::lock_guard lock(key_provider_mutex);
+    provider = key_provider;
+  }
+  if (!provider || !provider(path, creating, key)) {
+    throw Error(Error::Kind::store,
+                creating
+                    ? fmt::format("store: cannot create {} encrypted: no key was supplied", path)
+                    : fmt::format("store: {} is encrypted (or is not a vigil store), and no "
+                                  "key was supplied",
+                                  path));
+  }
+  if (key.empty()) {
+    // sqlite3_key() with an empty key means "no encryption": never let a
+    // store that was meant to be encrypted be written in the clear.
+    throw Error(Error::Kind::store, fmt::format("store: {}: the key is empty", path));
+  }
+  if (key.size() > kMaxKeyBytes) {
+    throw Error(Error::Kind::store,
+                fmt::format("store: {}: the key is longer than {} bytes", path, kMaxKeyBytes));
+  }
+}
 
 [[noreturn]] void throw_store_error(sqlite3* db, std::string_view what) {
   throw Error(
@@ -91,7 +194,10 @@ class SqliteImport;
 
 class SqliteStore final : public CaseStore {
  public:
-  explicit SqliteStore(const std::string& path) : path_(path) {
+  // `key`: the passphrase of an encrypted store (its owner wipes it), or
+  // nullptr for a plain one. `creating`: there is no store at `path` yet.
+  SqliteStore(const std::string& path, const std::string* key, bool creating)
+      : path_(path), encrypted_(key != nullptr) {
     if (sqlite3_open_v2(path.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                             // one thread per connection: no mutex needed
@@ -104,18 +210,25 @@ class SqliteStore final : public CaseStore {
     }
     sqlite3_busy_timeout(db_, 5000);
     try {
+      if (key) apply_key(*key);
       // WAL keeps readers and the single writer apart, and a killed writer
       // leaves committed data intact; FULL syncs each commit to disk. A 64 MiB
       // page cache keeps a large import's index pages in memory until commit.
       exec(db_,
            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
            "PRAGMA cache_size=-65536;");
+      // SQLCipher encrypts the database, its WAL and its journals, but not
+      // temporary files (sorts, statement journals): keep those in memory.
+      // Debian's SQLCipher is built that way (SQLITE_TEMP_STORE=2); this
+      // makes it so whatever the build.
+      if (encrypted_) exec(db_, "PRAGMA temp_store=MEMORY;");
       ensure_schema();
+      if (encrypted_ && creating) check_not_plain();
     } catch (const Error& error) {
       sqlite3_close(db_);
       std::string_view reason = error.what();
       if (reason.starts_with("store: ")) reason.remove_prefix(7);
-      throw Error(Error::Kind::store, fmt::format("store: {}: {}", path, reason));
+      throw Error(error.kind(), fmt::format("store: {}: {}", path, reason));
     }
   }
   ~SqliteStore() override { sqlite3_close(db_); }
@@ -179,9 +292,52 @@ class SqliteStore final : public CaseStore {
     return out;
   }
 
+  bool encrypted() const override { return encrypted_; }
+
   sqlite3* db() const { return db_; }
 
  private:
+  // Keys the connection, sets the parameters the store was created with, and
+  // reads the schema: SQLCipher only finds out whether the key is right when
+  // it decrypts the first page.
+  void apply_key(const std::string& key) {
+#if VIGIL_SQLCIPHER
+    // As a passphrase (not a raw key): SQLCipher derives the key with PBKDF2.
+    // sqlite3_key() takes the bytes as they are: no SQL quoting to get wrong,
+    // and no copy of the key in a statement's text.
+    if (sqlite3_key(db_, key.data(), static_cast<int>(key.size())) != SQLITE_OK) {
+      throw_store_error(db_, "cannot set the key");
+    }
+#else
+    (void)key;  // fetch_key() refuses encrypted stores in such a build
+#endif
+    exec(db_, fmt::format("PRAGMA kdf_iter = {}; PRAGMA cipher_page_size = {};",
+                          sqlcipher::kKdfIterations, sqlcipher::kPageSize));
+    // A plain SQLite that took the place of SQLCipher at link or load time
+    // would take the key pragmas as unknown, do nothing and write in the
+    // clear: refuse to go on.
+    if (!Statement(db_, "PRAGMA cipher_version").step()) {
+      throw Error(Error::Kind::internal,
+                  "store: the SQLite library in use is not SQLCipher: cannot encrypt");
+    }
+    const int rc =
+        sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_NOTADB) {
+      throw Error(Error::Kind::store, "store: the key is wrong, or the file is not a vigil store");
+    }
+    if (rc != SQLITE_OK) throw_store_error(db_, "cannot read the encrypted store");
+  }
+
+  // A new encrypted store must not start with SQLite's plain header: the last
+  // guard against a build or library mix-up writing victims' records in the
+  // clear.
+  void check_not_plain() const {
+    if (inspect(path_) == FileKind::plain) {
+      throw Error(Error::Kind::internal,
+                  "store: was to be created encrypted but is a plain SQLite file");
+    }
+  }
+
   void ensure_schema() {
     exec(db_, "CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     Statement version(db_, "SELECT value FROM vigil_meta WHERE key = 'schema_version'");
@@ -225,6 +381,7 @@ class SqliteStore final : public CaseStore {
   }
 
   std::string path_;
+  bool encrypted_ = false;
   sqlite3* db_ = nullptr;
 };
 
@@ -327,8 +484,36 @@ RecordKey record_key(const CaseRecord& record) {
   return key;
 }
 
-std::unique_ptr<CaseStore> open_sqlite_store(const std::string& path) {
-  return std::make_unique<SqliteStore>(path);
+void set_key_provider(KeyProvider provider) {
+  const std::lock_guard lock(key_provider_mutex);
+  key_provider = std::move(provider);
+}
+
+bool encryption_available() {
+#if VIGIL_SQLCIPHER
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::unique_ptr<CaseStore> open_sqlite_store(const std::string& path, const OpenOptions& options) {
+  const FileKind kind = inspect(path);
+  if (kind == FileKind::not_a_database) {
+    // The words SQLite itself uses for such a file.
+    throw Error(Error::Kind::store, fmt::format("store: {}: file is not a database", path));
+  }
+  const bool creating = kind == FileKind::absent;
+  if (kind == FileKind::plain || (creating && !options.create_encrypted)) {
+    return std::make_unique<SqliteStore>(path, nullptr, creating);
+  }
+  // Reserved once, so that the provider's appends never move the key and
+  // leave a copy behind.
+  std::string key;
+  key.reserve(kMaxKeyBytes + 1);
+  const KeyWiper wiper(key);
+  fetch_key(path, creating, key);
+  return std::make_unique<SqliteStore>(path, &key, creating);
 }
 
 }  // namespace vigil::store

@@ -13,9 +13,17 @@
 // other import from S. Importing a file twice stores nothing the second time;
 // importing a later, longer export of the same source stores only what is
 // new. The content is keyed by a 128-bit BLAKE2b digest of the record's codes.
+//
+// Encryption at rest. A store may be created encrypted (SQLCipher: every page
+// of the file, its WAL and its rollback journal is encrypted with a key derived
+// from a passphrase). Which kind a file is, is read from the file itself: a
+// plain store starts with SQLite's header, an encrypted one with random bytes.
+// The library never asks anyone for a key: the program installs a key
+// provider (the CLI's reads VIGIL_STORE_KEY or prompts on the terminal).
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -63,10 +71,43 @@ class CaseStore {
   virtual void for_each_case(const std::function<void(const CaseRecord&)>& visit) const = 0;
   virtual std::int64_t case_count() const = 0;
   virtual std::vector<ImportInfo> imports() const = 0;
+  // Whether the store is encrypted at rest.
+  virtual bool encrypted() const = 0;
+};
+
+// The longest key accepted, in bytes.
+inline constexpr std::size_t kMaxKeyBytes = 1024;
+
+// Supplies the passphrase of the store at `path` by writing it into `key`
+// and returning true; returns false when no key is available, or throws
+// vigil::Error to say why. `creating` is true when a new encrypted store is
+// about to be created with the key (a prompt would ask twice). `key` comes
+// empty with room for kMaxKeyBytes and is wiped by the library once handed to
+// SQLCipher: append to it rather than assign a string built elsewhere, so
+// that no copy is left behind in memory. An empty key is refused (SQLCipher
+// would take it as "do not encrypt"), and so is a longer one.
+using KeyProvider = std::function<bool(const std::string& path, bool creating, std::string& key)>;
+
+// Installs the process-wide key provider (an empty function removes it). It
+// is called only for encrypted stores: opening a plain store never asks.
+void set_key_provider(KeyProvider provider);
+
+// Whether this build can read and write encrypted stores (it links SQLCipher:
+// the CMake option VIGIL_SQLCIPHER).
+bool encryption_available();
+
+struct OpenOptions {
+  // When no store exists at the path yet (or the file is empty), create it
+  // encrypted with a key from the key provider. An existing store is opened
+  // as what it is, plain or encrypted: see CaseStore::encrypted().
+  bool create_encrypted = false;
 };
 
 // Opens (creating if needed) a SQLite store at `path`. Throws vigil::Error
-// (kind store) when the file is not a vigil store or cannot be opened.
-std::unique_ptr<CaseStore> open_sqlite_store(const std::string& path);
+// (kind store) when the file is not a vigil store or cannot be opened, when it
+// is encrypted and no key or a wrong key is supplied, and when encryption is
+// asked for or met in a build without SQLCipher.
+std::unique_ptr<CaseStore> open_sqlite_store(const std::string& path,
+                                             const OpenOptions& options = {});
 
 }  // namespace vigil::store

@@ -9,82 +9,36 @@
 // the import itself, the commit and after it. The delays come from a seeded
 // generator, but where a kill lands also depends on the machine's speed:
 // the test checks the invariant, whatever the moment.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "store/kill_support.hpp"
 #include "store/store.hpp"
 #include "store/test_support.hpp"
 
 namespace vigil::store {
 namespace {
 
+using testing::integrity_check;
+using testing::start_import;
+
 constexpr int kCopies = 20;  // 20 x 3,000 example records = 60,000
 constexpr std::int64_t kRecords = 3000 * kCopies;
 constexpr int kRuns = 20;
 
-std::string make_large_file(const testing::ScratchDir& dir) {
-  std::ifstream in(std::string(VIGIL_EXAMPLES_DIR) + "/ctdc_synthetic_kz.csv", std::ios::binary);
-  std::string header;
-  std::getline(in, header);
-  std::stringstream body;
-  body << in.rdbuf();
-  const std::string path = dir.file("large.csv");
-  std::ofstream out(path, std::ios::binary);
-  out << header << '\n';
-  for (int copy = 0; copy < kCopies; ++copy) out << body.str();
-  return path;
-}
-
-// Starts `vigil import FILE --db DB --source SOURCE` with its output thrown
-// away; returns the child's pid.
-pid_t start_import(const std::string& file, const std::string& db, const std::string& source) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    execl(VIGIL_BINARY, VIGIL_BINARY, "import", file.c_str(), "--db", db.c_str(), "--source",
-          source.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
-std::string integrity_check(const std::string& db) {
-  sqlite3* handle = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(handle);
-    return "cannot open";
-  }
-  std::string result;
-  sqlite3_exec(
-      handle, "PRAGMA integrity_check",
-      [](void* out, int, char** values, char**) {
-        auto& text = *static_cast<std::string*>(out);
-        if (!text.empty()) text += "; ";
-        text += values[0] ? values[0] : "";
-        return 0;
-      },
-      &result, nullptr);
-  sqlite3_close(handle);
-  return result;
-}
-
 TEST(CrashSafety, KilledImportsLeaveAnIntactStoreHoldingExactlyTheFinishedImports) {
+  // Plain stores (encryption_test.cpp kills imports into an encrypted one):
+  // with a key in the environment, the imports would create encrypted ones.
+  const testing::ScopedEnv no_key("VIGIL_STORE_KEY", nullptr);
   const testing::ScratchDir dir;
-  const std::string file = make_large_file(dir);
+  const std::string file = testing::make_large_file(dir, kCopies);
   const std::string db = dir.file("vigil.db");
 
   // An uninterrupted import sets the time scale (and is itself the first
@@ -149,8 +103,9 @@ TEST(CrashSafety, AStoreKilledWhileBeingCreatedOpensEmptyOrWhole) {
   // Kills in the first tens of milliseconds land while the process starts,
   // creates the file and its schema: what is left must open as an empty
   // store (or hold the whole import, had it finished).
+  const testing::ScopedEnv no_key("VIGIL_STORE_KEY", nullptr);
   const testing::ScratchDir dir;
-  const std::string file = make_large_file(dir);
+  const std::string file = testing::make_large_file(dir, kCopies);
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> delay(0.0, 0.06);
   for (int run = 0; run < 8; ++run) {

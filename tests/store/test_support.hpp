@@ -1,9 +1,12 @@
-// Scratch directories for tests that write stores.
+// Scratch directories for tests that write stores, and environment
+// variables set for a test's duration.
 #pragma once
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace vigil::testing {
@@ -25,6 +28,34 @@ class ScratchDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// Sets (or, with a null value, unsets) an environment variable for the
+// object's lifetime, which child processes inherit; then puts back what was
+// there before.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value != nullptr) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
 };
 
 }  // namespace vigil::testing
