@@ -16,6 +16,7 @@ struct ImportOptions {
   std::string db = "vigil.db";
   std::string source;
   std::string format = "text";
+  bool encrypt = false;  // create the store encrypted (the key: VIGIL_STORE_KEY or a prompt)
 };
 void setup_import(CLI::App& app, ImportOptions& options);
 int run_import(const ImportOptions& options);
@@ -147,19 +148,54 @@ void setup_report(CLI::App& app, ReportCliOptions& options);
 int run_report(const ReportCliOptions& options, const std::string& invocation);
 
 struct PublishCliOptions {
+  // The input: a CSV file or a vigil store (exactly one).
   std::string file;
+  std::string db;
+  // Where the release goes (anonymise, table, synthesize).
+  std::string out;
+  bool replace = false;
+  std::string format = "table";
+  int threads = 0;
+  // check and anonymise
   std::string quasi;
   std::string sensitive;
   std::size_t k = 5;
   std::optional<std::size_t> l;
   std::string missing = "category";
   std::size_t top = 10;
-  std::string format = "table";
-  int threads = 0;
+  // anonymise
+  std::string keep;
+  double max_suppression = 0.05;
+  std::vector<std::string> hierarchies;  // COLUMN=FILE
+  std::string measure = "loss";
+  // table
+  std::string by;
+  std::int64_t min_cell = 10;
+  std::string table_missing = "label";
+  // synthesize
+  std::string columns;
+  double epsilon = 1.0;
+  double delta = 1e-6;
+  std::size_t length = 3;
+  std::optional<std::size_t> records;
+  std::vector<std::string> domains;  // COLUMN=FILE
+  double reporting_threshold = 0.0;
+  std::string evaluation;
+  std::optional<std::uint64_t> seed;
 };
-void setup_publish(CLI::App& app, PublishCliOptions& options, CLI::App*& check);
-// Returns 0 when the file satisfies the criteria and 5 when it does not.
-int run_publish(const PublishCliOptions& options, bool check);
+enum class PublishVerb { none, check, anonymise, table, synthesize };
+struct PublishCommands {
+  CLI::App* check = nullptr;
+  CLI::App* anonymise = nullptr;
+  CLI::App* table = nullptr;
+  CLI::App* synthesize = nullptr;
+  PublishVerb parsed() const;
+};
+void setup_publish(CLI::App& app, PublishCliOptions& options, PublishCommands& commands);
+// check: 0 when the file satisfies the criteria, 5 when it does not.
+// anonymise: 0 with a release written, 5 when no release meets the
+// criteria within the suppression budget (nothing written).
+int run_publish(const PublishCliOptions& options, PublishVerb verb);
 
 // Writes `text` to `path`, or to standard output when `path` is empty, and
 // says where on standard error; shared by the verbs that print reports.

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "cli/store_key.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -33,13 +34,14 @@ int run_cli(int argc, char** argv) {
       "Imports victim case records (CTDC and HTCDS layouts) into a local SQLite store,\n"
       "describes them, links agencies' lists into persons (link), estimates the undetected\n"
       "(mse), measures the link with migration (nexus, glm), ranks vulnerability (index), writes\n"
-      "a self-contained HTML report (report) and checks files before publication (publish).\n"
+      "a self-contained HTML report (report) and releases data without exposing anyone (publish).\n"
       "Run `vigil VERB --help` for each verb."};
   app.set_version_flag("--version", std::string("vigil ") + VIGIL_VERSION);
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 success, 1 bad input data, 2 bad options, 3 file error, 4 store error,\n"
-      "5 `publish check`: the file is not safe to publish.\n"
+      "5 `publish check`: the file is not safe to publish; `publish anonymise`: no safe release\n"
+      "within the suppression budget.\n"
       "Documentation: README.md in the vigil source tree.");
 
   vigil::cli::ImportOptions import_options;
@@ -82,10 +84,10 @@ int run_cli(int argc, char** argv) {
   vigil::cli::setup_report(*report_cmd, report_options);
 
   vigil::cli::PublishCliOptions publish_options;
-  auto* publish_cmd =
-      app.add_subcommand("publish", "Check whether a table of records is safe to publish");
-  CLI::App* publish_check_cmd = nullptr;
-  vigil::cli::setup_publish(*publish_cmd, publish_options, publish_check_cmd);
+  auto* publish_cmd = app.add_subcommand(
+      "publish", "Release data safely: check, anonymise, safe tables, private synthetic data");
+  vigil::cli::PublishCommands publish_commands;
+  vigil::cli::setup_publish(*publish_cmd, publish_options, publish_commands);
 
   try {
     app.parse(argc, argv);
@@ -105,7 +107,7 @@ int run_cli(int argc, char** argv) {
     if (nexus_cmd->parsed()) return vigil::cli::run_nexus(nexus_options);
     if (index_cmd->parsed()) return vigil::cli::run_index(index_options);
     if (publish_cmd->parsed()) {
-      return vigil::cli::run_publish(publish_options, publish_check_cmd->parsed());
+      return vigil::cli::run_publish(publish_options, publish_commands.parsed());
     }
     if (report_cmd->parsed()) {
       std::string invocation = "vigil";
@@ -130,6 +132,9 @@ int run_cli(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    // Any verb may open an encrypted store: its key comes from
+    // VIGIL_STORE_KEY or a prompt, never from an argument.
+    vigil::cli::install_store_key_provider();
     return run_cli(argc, argv);
   } catch (...) {  // even printing an error failed
     return 70;

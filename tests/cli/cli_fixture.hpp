@@ -28,6 +28,10 @@ inline std::string slurp(const std::string& path) {
 
 class Cli : public ::testing::Test {
  protected:
+  // A key in the developer's shell would encrypt the tests' new stores and
+  // change what vigil prints; tests that want one set it themselves.
+  Cli() { ::unsetenv("VIGIL_STORE_KEY"); }
+
   // Runs `vigil ARGS` in the scratch directory with stdout and stderr captured.
   Outcome vigil(const std::string& args) {
     const std::string out = dir_.file("stdout.txt");

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -614,4 +616,156 @@ TEST_F(Cli, PublishCheckSaysWhetherAFileIsSafe) {
   EXPECT_EQ(nlohmann::json::parse(diverse.out)["l"], 1);
   EXPECT_EQ(vigil("publish check cases.csv --quasi nosuch").exit_code, 1);
   EXPECT_EQ(vigil("publish check cases.csv --quasi sex --l 2").exit_code, 2);
+}
+
+// A CTDC-layout file with an identifying column, shared by the release tests.
+class CliPublish : public Cli {
+ protected:
+  void SetUp() override {
+    std::ifstream in(std::string(VIGIL_EXAMPLES_DIR) + "/ctdc_synthetic_kz.csv", std::ios::binary);
+    std::stringstream body;
+    body << in.rdbuf();
+    write_file("cases.csv", body.str());
+  }
+  static nlohmann::json json_of(const std::string& path) {
+    return nlohmann::json::parse(slurp(path));
+  }
+};
+
+TEST_F(CliPublish, AnonymiseWritesAReleaseThatPassesTheIndependentCheck) {
+  const Outcome help = vigil("publish anonymise --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("UN M49"), std::string::npos);
+  EXPECT_NE(help.out.find("--max-suppression"), std::string::npos);
+  const std::string quasi = "--quasi gender,ageBroad,citizenship,yearOfRegistration";
+  const Outcome run = vigil("publish anonymise cases.csv " + quasi +
+                            " --sensitive isForcedLabour,isSexualExploit --k 11 --out release");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("Released"), std::string::npos);
+  for (const char* f : {"data.csv", "parameters.json", "PRIVACY.md", "SHA256SUMS"}) {
+    EXPECT_TRUE(std::ifstream(dir_.file("release/") + f).good()) << f;
+  }
+  // The release passes `publish check`, run as a separate process.
+  const Outcome check = vigil("publish check release/data.csv " + quasi + " --k 11");
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  const auto params = json_of(dir_.file("release/parameters.json"));
+  EXPECT_EQ(params["k"], 11);
+  EXPECT_GE(params["result"]["smallest_class"].get<int>(), 11);
+  EXPECT_LE(params["result"]["suppressed_share"].get<double>(), 0.05);
+  EXPECT_EQ(params["source"]["records"], 3000);
+  // Only the named columns are released.
+  const std::string data = slurp(dir_.file("release/data.csv"));
+  EXPECT_EQ(data.substr(0, data.find('\n')),
+            "gender,ageBroad,citizenship,yearOfRegistration,isForcedLabour,isSexualExploit");
+  EXPECT_NE(slurp(dir_.file("release/PRIVACY.md")).find("at least 11 records"), std::string::npos);
+  // An existing folder is refused without --replace.
+  EXPECT_EQ(vigil("publish anonymise cases.csv " + quasi + " --k 5 --out release").exit_code, 2);
+  EXPECT_EQ(
+      vigil("publish anonymise cases.csv " + quasi + " --k 5 --out release --replace").exit_code,
+      0);
+  EXPECT_EQ(json_of(dir_.file("release/parameters.json"))["k"], 5);
+}
+
+TEST_F(CliPublish, AnonymiseRefusesIdentifyingColumnsAndReportsAnImpossibleRequest) {
+  write_file("named.csv", "FullName,gender,citizenship\nA B,Woman,KAZ\nC D,Man,UZB\n");
+  const Outcome named = vigil(
+      "publish anonymise named.csv --quasi gender --keep FullName "
+      "--k 1 --out r");
+  EXPECT_EQ(named.exit_code, 2);
+  EXPECT_NE(named.err.find("identifying"), std::string::npos);
+  EXPECT_EQ(named.err.find("A B"), std::string::npos);
+  // k larger than the file, nothing may be withheld: no release exists.
+  const Outcome impossible = vigil(
+      "publish anonymise cases.csv --quasi gender,citizenship --k 5000 "
+      "--max-suppression 0 --out r");
+  EXPECT_EQ(impossible.exit_code, 5) << impossible.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("r")));
+  EXPECT_EQ(vigil("publish anonymise cases.csv --quasi gender --k 5").exit_code, 2);  // no --out
+  EXPECT_EQ(vigil("publish anonymise cases.csv --db x.db --quasi gender --out r").exit_code, 2);
+  EXPECT_EQ(vigil("publish anonymise --quasi gender --out r").exit_code, 2);  // no input
+}
+
+TEST_F(CliPublish, AnonymiseReadsTheStoreAndHierarchyFiles) {
+  ASSERT_EQ(vigil("import cases.csv --db vigil.db").exit_code, 0);
+  write_file("gender.csv",
+             "gender,any\nWoman,person\nMan,person\n"
+             "Trans/Transgender/NonConforming,person\n");
+  const Outcome run = vigil(
+      "publish anonymise --db vigil.db --quasi gender,ageBroad,citizenship --hierarchy "
+      "gender=gender.csv --k 5 --l 2 --sensitive CountryOfExploitation --format json --out rel");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto j = nlohmann::json::parse(run.out);
+  EXPECT_EQ(j["source"]["kind"], "store");
+  EXPECT_EQ(j["source"]["records"], 3000);
+  EXPECT_EQ(j["quasi_identifiers"][0]["hierarchy"].get<std::string>().empty(), false);
+  EXPECT_EQ(vigil("publish check rel/data.csv --quasi gender,ageBroad,citizenship --k 5 "
+                  "--sensitive CountryOfExploitation --l 2")
+                .exit_code,
+            0);
+  EXPECT_EQ(vigil("publish anonymise --db nosuch.db --quasi gender --out r2").exit_code, 2);
+  EXPECT_EQ(vigil("publish anonymise cases.csv --quasi gender --hierarchy citizenship=g.csv "
+                  "--out r3")
+                .exit_code,
+            2);
+}
+
+TEST_F(CliPublish, TableWithholdsSmallCountsAndWritesALongCsv) {
+  const Outcome help = vigil("publish table --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("linear programs"), std::string::npos);
+  const Outcome run = vigil(
+      "publish table cases.csv --by citizenship,CountryOfExploitation,yearOfRegistration "
+      "--min-cell 10 --out table");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string csv = slurp(dir_.file("table/table.csv"));
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "citizenship,CountryOfExploitation,yearOfRegistration,count,status");
+  EXPECT_NE(csv.find("Total,Total,Total,3000,shown"), std::string::npos);
+  EXPECT_NE(csv.find(",suppressed,primary"), std::string::npos);
+  // No shown count is between 1 and 9.
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  while (std::getline(lines, line)) {
+    const auto status = line.rfind(',');
+    const auto count = line.rfind(',', status - 1);
+    const std::string value = line.substr(count + 1, status - count - 1);
+    if (value == "suppressed") continue;
+    const long n = std::stol(value);
+    EXPECT_TRUE(n == 0 || n >= 10) << line;
+  }
+  const auto params = json_of(dir_.file("table/parameters.json"));
+  EXPECT_EQ(params["min_cell"], 10);
+  EXPECT_GT(params["result"]["hidden"].get<int>(), 0);
+  EXPECT_EQ(vigil("publish table cases.csv --by citizenship --min-cell 0 --out t2").exit_code, 2);
+}
+
+TEST_F(CliPublish, SynthesizeReleasesNoisyMarginalsAndKeepsTheSeedAndEvaluationOut) {
+  const std::string columns = "--columns gender,ageBroad,citizenship,isForcedLabour";
+  const Outcome run = vigil("publish synthesize cases.csv " + columns +
+                            " --epsilon 2 --records 500 --out syn --evaluation eval.csv");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("not for publication"), std::string::npos);
+  const std::string synthetic = slurp(dir_.file("syn/synthetic.csv"));
+  EXPECT_EQ(std::count(synthetic.begin(), synthetic.end(), '\n'), 501);  // header + 500
+  EXPECT_NE(slurp(dir_.file("syn/marginals.csv")).find("length,attribute_1,value_1"),
+            std::string::npos);
+  const auto params = json_of(dir_.file("syn/parameters.json"));
+  EXPECT_NEAR(params["epsilon"].get<double>(), 2.0, 1e-9);
+  EXPECT_EQ(params["seed"], "not recorded: the noise is secret");
+  EXPECT_NE(slurp(dir_.file("eval.csv")).find("synthetic,3,"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("syn/eval.csv")));
+  // The evaluation describes the original records: never inside the release.
+  EXPECT_EQ(
+      vigil("publish synthesize cases.csv " + columns + " --out syn2 --evaluation syn2/eval.csv")
+          .exit_code,
+      2);
+  // A seed makes the noise reproducible, with a warning; it is not recorded.
+  const Outcome a = vigil("publish synthesize cases.csv " + columns + " --seed 7 --out s1");
+  const Outcome b = vigil("publish synthesize cases.csv " + columns + " --seed 7 --out s2");
+  EXPECT_NE(a.err.find("--seed"), std::string::npos);
+  EXPECT_EQ(slurp(dir_.file("s1/marginals.csv")), slurp(dir_.file("s2/marginals.csv")));
+  EXPECT_EQ(slurp(dir_.file("s1/parameters.json")).find("\"7\""), std::string::npos);
+  EXPECT_EQ(vigil("publish synthesize cases.csv " + columns + " --epsilon 0 --out s3").exit_code,
+            2);
 }

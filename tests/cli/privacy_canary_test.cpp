@@ -213,6 +213,23 @@ TEST_F(PrivacyCanary, NoIdentifyingValueReachesAnyOutputOfAnyVerb) {
   EXPECT_EQ(run("report --cases cases.csv --min-cell 3 -o report_csv.html").exit_code, 0);
   run("publish check cases.csv --quasi gender,ageBroad,citizenship --k 5");
   run("publish check cases.csv --quasi gender,ageBroad,citizenship --k 5 --format json");
+  EXPECT_EQ(
+      run("publish anonymise cases.csv --quasi gender,ageBroad,citizenship,yearOfRegistration "
+          "--sensitive isForcedLabour --k 5 --out release-k5")
+          .exit_code,
+      0);
+  EXPECT_EQ(run("publish anonymise --db vigil.db --quasi gender,ageBroad,citizenship --k 11 "
+                "--format json --out release-db")
+                .exit_code,
+            0);
+  run("publish anonymise cases.csv --quasi gender --keep FullName,DateOfBirth --out refused");
+  EXPECT_EQ(
+      run("publish table cases.csv --by citizenship,CountryOfExploitation --out table").exit_code,
+      0);
+  EXPECT_EQ(run("publish synthesize cases.csv --columns gender,ageBroad,citizenship --out syn "
+                "--evaluation syn-evaluation.csv")
+                .exit_code,
+            0);
 
   // The search itself must be able to fail: a file written with a canary
   // is found.
