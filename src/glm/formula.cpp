@@ -68,9 +68,14 @@ constexpr std::string_view kFormulaSource = "formula";
 // Every pass over a formula recurses over its syntax tree; a limit on the
 // tree's depth keeps a pathological formula (ten thousand parentheses, or
 // terms) from overflowing the stack, and one on the number of terms keeps
-// (a + b + ...)^30 from exhausting memory. Real formulas stay far below both.
+// (a + b + ...)^30 from exhausting memory. An interaction of factors has the
+// product of their levels as columns, so a limit on the design's columns
+// keeps factor(a):factor(b):... from exhausting it too: the fit needs a
+// matrix of columns x columns, 3.2 GB for 20000. Real formulas stay far below
+// all three.
 constexpr int kMaxDepth = 1000;
 constexpr std::size_t kMaxTerms = 10000;
+constexpr std::size_t kMaxColumns = 20000;
 
 // ---------------------------------------------------------------------------
 // Numbers as R prints them
@@ -1168,6 +1173,23 @@ ModelMatrix build_model_matrix(const Formula& formula, const DataFrame& frame) {
   }
   for (std::size_t term_idx = 0; term_idx < term_count; ++term_idx) {
     const Term& term = parts.terms[term_idx];
+    // The term's columns, counted before they are made.
+    std::size_t term_columns = 1;
+    for (std::size_t pos = 0; pos < term.size() && term_columns <= kMaxColumns; ++pos) {
+      const Variable& variable = variables[static_cast<std::size_t>(term[pos])];
+      if (variable.factor) {
+        const std::size_t first = contrasts[term_idx][pos] ? 1 : 0;
+        const std::size_t levels = variable.factor->levels.size();
+        term_columns *= levels > first ? levels - first : 0;
+      }
+    }
+    if (term_columns > kMaxColumns - std::min(kMaxColumns, columns_x.size())) {
+      evaluator.fail_in_formula(
+          parts.variables[static_cast<std::size_t>(term.front())],
+          fmt::format("the model has more than {} columns with the term {}; a model that large "
+                      "cannot be fitted",
+                      kMaxColumns, truncate_utf8(parts.term_labels[term_idx], 80)));
+    }
     // The term's columns, the first variable varying fastest, as R's.
     std::vector<ArrayXd> values{ArrayXd::Ones(n)};
     std::vector<std::string> labels{""};

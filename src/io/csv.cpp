@@ -72,6 +72,9 @@ std::size_t utf8_sequence_length(const unsigned char* s, std::size_t available) 
 bool needs_quoting(std::string_view field, char delimiter) {
   if (field.empty()) return false;
   if (field.front() == ' ' || field.back() == ' ') return true;
+  // A byte-order mark leading the file's first field would be taken for the
+  // file's own and dropped on reading; quoted, it stays part of the field.
+  if (field.starts_with("\xEF\xBB\xBF")) return true;
   for (const char c : field) {
     if (c == delimiter || c == '"' || c == '\n' || c == '\r') return true;
   }

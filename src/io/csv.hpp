@@ -60,8 +60,9 @@ class CsvReader {
   std::unique_ptr<State> state_;
 };
 
-// Quotes `field` if it holds the delimiter, a quote, CR or LF, or starts or
-// ends with a space; doubles embedded quotes.
+// Quotes `field` if it holds the delimiter, a quote, CR or LF, starts or
+// ends with a space, or starts with a UTF-8 byte-order mark; doubles embedded
+// quotes.
 std::string csv_escape(std::string_view field, char delimiter = ',');
 
 // Writes one record terminated by "\n".

@@ -20,6 +20,11 @@ namespace {
 
 constexpr std::size_t kMaxLists = 16;
 
+// The most people a table may count: far above any real population, low
+// enough that sums of counts cannot overflow and that the counts are exact in
+// the doubles the models are fitted in.
+constexpr std::int64_t kMaxPeople = std::int64_t{1} << 53;
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -53,6 +58,10 @@ CaptureHistories::CaptureHistories(std::vector<std::string> list_names,
   }
   for (const auto count : counts_) {
     if (count < 0) throw Error(Error::Kind::usage, "capture-history counts must be >= 0");
+    if (count > kMaxPeople - observed_) {
+      throw Error(Error::Kind::usage,
+                  fmt::format("capture-history counts must add up to at most {}", kMaxPeople));
+    }
     observed_ += count;
   }
 }
@@ -122,6 +131,7 @@ std::vector<Stratum> read_tables(std::istream& in, const std::string& source_nam
   }
   std::vector<std::string> stratum_names;
   std::vector<std::vector<std::int64_t>> counts;
+  std::vector<std::int64_t> totals;  // people per stratum so far
   std::vector<std::string> fields;
   while (reader.next(fields)) {
     const std::size_t line = reader.record_line();
@@ -159,9 +169,18 @@ std::vector<Stratum> read_tables(std::istream& in, const std::string& source_nam
     if (found == stratum_names.end()) {
       stratum_names.push_back(stratum);
       counts.emplace_back(std::size_t{1} << lists, 0);
+      totals.push_back(0);
       found = stratum_names.end() - 1;
     }
-    counts[static_cast<std::size_t>(found - stratum_names.begin())][pattern] += count;
+    const auto index = static_cast<std::size_t>(found - stratum_names.begin());
+    if (count > kMaxPeople - totals[index]) {
+      throw input_error({source_name, line, header.size()},
+                        fmt::format("counts that add up to at most {} people (2^53) in a table",
+                                    kMaxPeople),
+                        fields.back());
+    }
+    totals[index] += count;
+    counts[index][pattern] += count;
   }
   if (stratum_names.empty()) {  // no rows: one empty table
     stratum_names.emplace_back();

@@ -13,6 +13,7 @@
 // under tests/fixtures/glm are described in the README there.
 #include "glm/formula.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -315,6 +316,25 @@ TEST(Formula, LimitsKeepPathologicalInputsBounded) {
               parse_formula(many + ")^30");
             }).find("the formula expands to more than 10000 terms"),
             std::string::npos);
+}
+
+// An interaction of factors has the product of their levels as columns:
+// twelve factors of five levels asked for 5^12 columns and exhausted memory
+// (found by fuzz/formula, fuzz/regressions/formula/interaction_of_factors_oom).
+TEST(Formula, ColumnLimitKeepsInteractionsOfFactorsBounded) {
+  const DataFrame frame = frame_from("y,a,b\n1,1,10\n2,2,20\n3,3,30\n4,4,40\n5,5,50\n");
+  std::string text = "y ~ factor(a)";
+  for (int shift = 1; shift < 6; ++shift) {
+    text += fmt::format(":factor(a+{}):factor(b+{})", shift, shift);
+  }
+  EXPECT_EQ(error_of([&] { build_model_matrix(parse_formula(text), frame); }),
+            "formula:1:5: the model has more than 20000 columns with the term factor(a):factor(a "
+            "+ 1):factor(b + 1):factor(a + 2):factor(b + 2):factor(a + 3):...; a model that large "
+            "cannot be fitted");
+  // Below the limit the columns are all there: 5 * 5 * 5 * 5 * 5 indicators.
+  const ModelMatrix mm = build_model_matrix(
+      parse_formula("y ~ 0 + factor(a):factor(a+1):factor(b):factor(b+1):factor(a+2)"), frame);
+  EXPECT_EQ(mm.x.cols(), 3125);
 }
 
 // --- ModelFrame: design matrices against R's model.matrix() ----------------

@@ -524,6 +524,19 @@ TEST(WriteCsvRecord, QuotesLoneEmptyFieldSoTheRecordSurvives) {
   EXPECT_EQ(read_all(out.str()), (Records{{""}}));
 }
 
+// Found by fuzz/csv_reader (fuzz/regressions/csv_reader/bom_in_first_field):
+// a field that starts with U+FEFF, written first in a file, was read back
+// without it, the mark taken for the file's own.
+TEST(WriteCsvRecord, QuotesLeadingByteOrderMarkSoItSurvives) {
+  EXPECT_EQ(csv_escape("\xEF\xBB\xBFname"), "\"\xEF\xBB\xBFname\"");
+  EXPECT_EQ(csv_escape("name\xEF\xBB\xBF"), "name\xEF\xBB\xBF");
+  const Records records{{"\xEF\xBB\xBFid", "x"}, {"\xEF\xBB\xBF", "1"}};
+  std::ostringstream out;
+  for (const Record& record : records) write_csv_record(out, record);
+  EXPECT_EQ(read_all(out.str()), records);
+  EXPECT_EQ(read_all("\xEF\xBB\xBF" + out.str()), records);
+}
+
 TEST(WriteCsvRecord, RoundTripsTrickyFields) {
   const Records records{
       {"id", "name", "note"},

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -91,6 +92,27 @@ TEST(CaptureHistories, ErrorsNameTheLineAndColumn) {
   EXPECT_EQ(error_of("A,A,count\n1,0,4\n"),
             "h.csv:1:2: expected list names that are all different, got \"A\"");
   EXPECT_EQ(error_of("A,B,count\n1,0\n"), "h.csv:2: expected 3 fields as in the header, got 2");
+}
+
+// Counts near the 64-bit limit overflowed their sum, in a cell and in the
+// table's total (undefined behaviour; found while writing the fuzz target,
+// fuzz/regressions/capture_histories/count_sum_overflow_*).
+TEST(CaptureHistories, RejectsCountsWhoseTotalOverflows) {
+  const auto error_of = [](const std::string& text) -> std::string {
+    try {
+      parse(text);
+    } catch (const Error& error) {
+      return error.what();
+    }
+    return "";
+  };
+  const std::string expected =
+      "expected counts that add up to at most 9007199254740992 people (2^53) in a table, got ";
+  EXPECT_EQ(error_of("A,B,n\n1,0,9007199254740992\n1,0,1\n"), "h.csv:3:3: " + expected + "\"1\"");
+  EXPECT_EQ(error_of("A,B,n\n0,1,9223372036854775807\n1,0,1\n"),
+            "h.csv:2:3: " + expected + "\"9223372036854775807\"");
+  EXPECT_EQ(parse("A,B,n\n1,0,9007199254740991\n0,1,1\n").observed(), 9007199254740992);
+  EXPECT_THROW(CaptureHistories({"A", "B"}, {0, INT64_MAX, 1, 0}), Error);
 }
 
 TEST(Terms, ParseAndName) {
