@@ -452,13 +452,21 @@ void CaseCsvReader::State::read_header() {
       identifying.emplace_back(trim(fields[index]));
       continue;
     }
-    std::size_t* seen = nullptr;
+    // What the column fills: a field, or a picklist and the flags it sets
+    // (so that a flag column of the group beside the picklist, as
+    // meansOfControlDebtBondage beside MethodsOfControl, is refused too).
+    std::vector<std::size_t*> slots;
     if (spec->action == Action::value) {
-      seen = &field_column[static_cast<std::size_t>(spec->field)];
+      slots.push_back(&field_column[static_cast<std::size_t>(spec->field)]);
     } else if (spec->action == Action::multiselect) {
-      seen = &picklist_column[static_cast<std::size_t>(spec->picklist)];
+      slots.push_back(&picklist_column[static_cast<std::size_t>(spec->picklist)]);
+      for (const auto& value : picklist_values(spec->picklist)) {
+        if (value.field != kNoField) {
+          slots.push_back(&field_column[static_cast<std::size_t>(value.field)]);
+        }
+      }
     }
-    if (seen != nullptr) {
+    for (std::size_t* seen : slots) {
       if (*seen != SIZE_MAX) {
         throw input_error({source, 1, index + 1},
                           fmt::format("column \"{}\" names the same variable as column {} "

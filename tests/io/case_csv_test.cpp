@@ -237,6 +237,22 @@ TEST(CaseCsv, StructuralErrors) {
             "cases.csv:3: expected 2 fields as in the header, got 1");
 }
 
+// A picklist and a flag column of its group both filled the flag, the later
+// column silently winning (found with fuzz/case_csv's check that each field
+// is mapped once; fuzz/regressions/case_csv/*_twice).
+TEST(CaseCsv, PicklistAndFlagColumnOfItsGroupAreOneVariable) {
+  EXPECT_EQ(error_of("vic_MethodsOfControl,meansOfControlDebtBondage\nDebtBondage,0\n"),
+            "cases.csv:1:2: column \"meansOfControlDebtBondage\" names the same variable as "
+            "column 1 (\"vic_MethodsOfControl\"); expected each variable once");
+  EXPECT_EQ(error_of("typeOfSexOther,gender,TypeOfSexExploitation\n1,Woman,Other\n"),
+            "cases.csv:1:3: column \"TypeOfSexExploitation\" names the same variable as column "
+            "1 (\"typeOfSexOther\"); expected each variable once");
+  // Picklists of different groups, and flag columns of another group, go together.
+  EXPECT_EQ(error_of("vic_MethodsOfControl,vic_TypeOfLabourExploitation,typeOfSexOther\n"
+                     "Threats,Agriculture,1\n"),
+            "");
+}
+
 // A wrong value in an identifying column is never read, so never quoted.
 TEST(CaseCsv, IdentifyingValuesNeverReachAMessage) {
   const std::string message = error_of(
