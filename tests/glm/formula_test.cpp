@@ -305,7 +305,20 @@ TEST(Formula, UnsupportedOrMisplacedParts) {
 TEST(Formula, LimitsKeepPathologicalInputsBounded) {
   const std::string deep = "y ~ " + std::string(5000, '(') + "x" + std::string(5000, ')');
   EXPECT_EQ(error_of([&] { parse_formula(deep); }),
-            "formula:1:1005: the formula nests deeper than 1000 levels");
+            "formula:1:205: the formula nests parentheses, calls or signs deeper than 200 "
+            "levels");
+  EXPECT_EQ(error_of([&] { parse_formula("y ~ " + std::string(300, '-') + "x"); }),
+            "formula:1:205: the formula nests parentheses, calls or signs deeper than 200 "
+            "levels");
+  // Just below both limits a formula parses: 200 levels of parentheses, and a
+  // chain of 900 terms (a tree 900 deep that every later pass recurses over).
+  EXPECT_EQ(parse_formula("y ~ " + std::string(199, '(') + "x" + std::string(199, ')'))
+                .term_labels()
+                .size(),
+            1U);
+  std::string chain = "y ~ x0";
+  for (int term = 1; term < 900; ++term) chain += " + x" + std::to_string(term);
+  EXPECT_EQ(parse_formula(chain).term_labels().size(), 900U);
   std::string long_sum = "y ~ x0";
   for (int term = 1; term < 3000; ++term) long_sum += " + x" + std::to_string(term);
   EXPECT_NE(error_of([&] { parse_formula(long_sum); }).find("nests deeper than 1000 levels"),
