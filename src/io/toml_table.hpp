@@ -63,13 +63,16 @@ class TomlTableReader {
   }
   std::int64_t integer(std::string_view key, std::int64_t low, std::int64_t high) {
     const toml::node& node = require(key);
-    const auto value = node.value<std::int64_t>();
-    if (!node.is_integer() || !value || *value < low || *value > high) {
+    // Only an integer node is read: toml++'s value<int64_t>() converts a
+    // float such as 1e308 to int64 before checking its range, which is
+    // undefined behaviour (found by fuzz/toml_config).
+    const toml::value<std::int64_t>* integer = node.as_integer();
+    if (integer == nullptr || integer->get() < low || integer->get() > high) {
       throw input_error(position_of(node, source_),
                         fmt::format("an integer from {} to {} for {}.{}", low, high, path_, key),
                         describe(node));
     }
-    return *value;
+    return integer->get();
   }
   std::string string(std::string_view key) {
     const toml::node& node = require(key);
