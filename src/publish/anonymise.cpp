@@ -548,18 +548,7 @@ std::string describe_model(const Problem& problem) {
 }
 
 void validate(const AnonymiseOptions& options) {
-  if (options.quasi_identifiers.empty()) {
-    throw Error(Error::Kind::usage, "name at least one quasi-identifier column");
-  }
-  if (options.k == 0) throw Error(Error::Kind::usage, "k must be at least 1");
-  if (options.l) {
-    if (*options.l == 0) throw Error(Error::Kind::usage, "l must be at least 1");
-    if (options.sensitive.empty()) {
-      throw Error(
-          Error::Kind::usage,
-          fmt::format("l-diversity (l = {}) needs at least one sensitive column", *options.l));
-    }
-  }
+  detail::validate_model(options.quasi_identifiers, options.sensitive, options.k, options.l);
   if (!(options.max_suppression >= 0.0 && options.max_suppression <= 1.0)) {
     throw Error(Error::Kind::usage,
                 fmt::format("the suppression budget must be a share in [0, 1], got {}",

@@ -788,18 +788,7 @@ void validate(const CategoricalTable& table) {
 }
 
 void validate(const CheckOptions& options) {
-  if (options.quasi_identifiers.empty()) {
-    throw Error(Error::Kind::usage, "name at least one quasi-identifier column");
-  }
-  if (options.k == 0) throw Error(Error::Kind::usage, "k must be at least 1");
-  if (options.l) {
-    if (*options.l == 0) throw Error(Error::Kind::usage, "l must be at least 1");
-    if (options.sensitive.empty()) {
-      throw Error(
-          Error::Kind::usage,
-          fmt::format("l-diversity (l = {}) needs at least one sensitive column", *options.l));
-    }
-  }
+  detail::validate_model(options.quasi_identifiers, options.sensitive, options.k, options.l);
   if (options.threads < 0) {
     throw Error(Error::Kind::usage,
                 fmt::format("threads must be 0 (every core) or more, got {}", options.threads));

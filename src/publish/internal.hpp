@@ -1,13 +1,18 @@
 // Helpers shared by the publish sources; not part of the public interface.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/error.hpp"
 
 namespace vigil::publish::detail {
 
@@ -82,6 +87,24 @@ inline void trim_spaces(std::string& text) {
   }
   text.erase(last + 1);
   text.erase(0, text.find_first_not_of(' '));
+}
+
+// The privacy model's parameters that check and anonymise share: at least
+// one quasi-identifier, k >= 1, and l >= 1 with a sensitive column when set.
+inline void validate_model(const std::vector<std::string>& quasi_identifiers,
+                           const std::vector<std::string>& sensitive, std::size_t k,
+                           const std::optional<std::size_t>& l) {
+  if (quasi_identifiers.empty()) {
+    throw Error(Error::Kind::usage, "name at least one quasi-identifier column");
+  }
+  if (k == 0) throw Error(Error::Kind::usage, "k must be at least 1");
+  if (l) {
+    if (*l == 0) throw Error(Error::Kind::usage, "l must be at least 1");
+    if (sensitive.empty()) {
+      throw Error(Error::Kind::usage,
+                  fmt::format("l-diversity (l = {}) needs at least one sensitive column", *l));
+    }
+  }
 }
 
 }  // namespace vigil::publish::detail
