@@ -144,10 +144,7 @@ std::string csv_of(const publish::CategoricalTable& table) {
   io::write_csv_record(out, table.columns);
   std::vector<std::string> row(table.columns.size());
   for (std::size_t r = 0; r < table.rows(); ++r) {
-    for (std::size_t c = 0; c < table.columns.size(); ++c) {
-      const auto code = table.codes[c][r];
-      row[c] = code == 0 ? std::string() : table.values[c][code - 1];
-    }
+    for (std::size_t c = 0; c < table.columns.size(); ++c) row[c] = table.cell(c, r);
     io::write_csv_record(out, row);
   }
   return out.str();

@@ -980,10 +980,7 @@ CheckResult check_anonymity(const CategoricalTable& table, const CheckOptions& o
     const std::size_t g = order[i];
     EquivalenceClassSummary summary;
     const std::uint32_t row = groups.representative(g);
-    for (const std::size_t column : qi) {
-      const std::uint32_t code = table.codes[column][row];
-      summary.key.push_back(code == 0 ? std::string() : table.values[column][code - 1]);
-    }
+    for (const std::size_t column : qi) summary.key.push_back(table.cell(column, row));
     summary.size = measures.size[g];
     summary.distinct_sensitive = measures.distinct.empty() ? 0 : measures.distinct[g];
     result.smallest.push_back(std::move(summary));

@@ -52,6 +52,11 @@ struct CategoricalTable {
   std::vector<std::vector<std::uint32_t>> codes;  // per column, per row
   std::string source;                             // file name for messages
   std::size_t rows() const { return codes.empty() ? 0 : codes.front().size(); }
+  // The cell of row `row` in column `column` as written; empty when missing.
+  std::string cell(std::size_t column, std::size_t row) const {
+    const std::uint32_t code = codes[column][row];
+    return code == 0 ? std::string() : values[column][code - 1];
+  }
   // Index of a column by name; throws vigil::Error (input) naming the file
   // and listing the columns when there is none.
   std::size_t column(const std::string& name) const;

@@ -20,11 +20,6 @@ namespace {
 
 using Rows = std::vector<std::vector<std::string>>;
 
-std::string cell(const CategoricalTable& table, std::size_t column, std::size_t row) {
-  const std::uint32_t code = table.codes[column][row];
-  return code == 0 ? std::string() : table.values[column][code - 1];
-}
-
 template <typename Fn>
 std::string error_of(const Fn& run, Error::Kind kind) {
   try {
@@ -62,7 +57,7 @@ NodeValue reference_node(const CategoricalTable& table, const AnonymiseOptions& 
   // Leaves: the column's distinct values, missing one more.
   std::vector<std::set<std::string>> leaves(width);
   for (std::size_t q = 0; q < width; ++q) {
-    for (std::size_t row = 0; row < n; ++row) leaves[q].insert(cell(table, qi[q], row));
+    for (std::size_t row = 0; row < n; ++row) leaves[q].insert(table.cell(qi[q], row));
   }
   auto leaves_under = [&](std::size_t q, const std::string& generalised) {
     std::size_t count = 0;
@@ -76,7 +71,7 @@ NodeValue reference_node(const CategoricalTable& table, const AnonymiseOptions& 
   for (std::size_t row = 0; row < n; ++row) {
     std::vector<std::string> key;
     for (std::size_t q = 0; q < width; ++q) {
-      key.push_back(*hierarchies[q].generalise(cell(table, qi[q], row), levels[q]));
+      key.push_back(*hierarchies[q].generalise(table.cell(qi[q], row), levels[q]));
     }
     classes[key].push_back(row);
   }
@@ -90,7 +85,7 @@ NodeValue reference_node(const CategoricalTable& table, const AnonymiseOptions& 
       for (const std::size_t column : sensitive) {
         std::set<std::string> seen;
         for (const std::size_t row : rows) {
-          if (!cell(table, column, row).empty()) seen.insert(cell(table, column, row));
+          if (!table.cell(column, row).empty()) seen.insert(table.cell(column, row));
         }
         bad = bad || seen.size() < *options.l;
       }
@@ -272,12 +267,12 @@ void expect_release_matches(const RandomCase& c, const AnonymiseResult& result) 
       for (std::size_t column = 0; column < in.columns.size() && same; ++column) {
         const auto qi = std::find(c.options.quasi_identifiers.begin(),
                                   c.options.quasi_identifiers.end(), in.columns[column]);
-        std::string expected = cell(in, column, next);
+        std::string expected = in.cell(column, next);
         if (qi != c.options.quasi_identifiers.end()) {
           const auto q = static_cast<std::size_t>(qi - c.options.quasi_identifiers.begin());
           expected = *c.hierarchies[q].generalise(expected, result.levels[q]);
         }
-        same = cell(out, column, row) == expected;
+        same = out.cell(column, row) == expected;
       }
       matched = same;
     }
@@ -408,10 +403,10 @@ TEST(AnonymiseExample, FindsTheOptimumWorkedOutByHand) {
       EXPECT_EQ(result.quasi_identifiers[1].values_after, 4U);
       EXPECT_DOUBLE_EQ(result.quasi_identifiers[1].loss, 0.0);
       ASSERT_EQ(result.table.rows(), 8U);
-      EXPECT_EQ(cell(result.table, 0, 0), "20-29");
-      EXPECT_EQ(cell(result.table, 1, 0), "KAZ");
-      EXPECT_EQ(cell(result.table, 0, 5), "40-49");
-      EXPECT_EQ(cell(result.table, 2, 5), "f");
+      EXPECT_EQ(result.table.cell(0, 0), "20-29");
+      EXPECT_EQ(result.table.cell(1, 0), "KAZ");
+      EXPECT_EQ(result.table.cell(0, 5), "40-49");
+      EXPECT_EQ(result.table.cell(2, 5), "f");
       EXPECT_TRUE(check_release(result, options).satisfies);
     }
   }
@@ -538,9 +533,9 @@ TEST(AnonymiseOutcome, MissingValuesStayMissingBelowTheTop) {
   // UZB and KGZ merge into Central Asia with KAZ at level 1.
   EXPECT_EQ(result.levels, (std::vector<std::size_t>{1, 0}));
   EXPECT_EQ(result.quasi_identifiers[0].hierarchy, "UN M49 regions");
-  EXPECT_EQ(cell(result.table, 0, 0), "Central Asia");
-  EXPECT_EQ(cell(result.table, 0, 2), "");
-  EXPECT_EQ(cell(result.table, 0, 5), "Central Asia");
+  EXPECT_EQ(result.table.cell(0, 0), "Central Asia");
+  EXPECT_EQ(result.table.cell(0, 2), "");
+  EXPECT_EQ(result.table.cell(0, 5), "Central Asia");
 }
 
 TEST(AnonymiseOutcome, DoesNotDependOnTheThreadCount) {

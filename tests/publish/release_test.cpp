@@ -30,10 +30,7 @@ std::string read_text(const fs::path& path) {
 std::vector<std::vector<std::string>> rows_of(const CategoricalTable& t) {
   std::vector<std::vector<std::string>> rows(t.rows());
   for (std::size_t r = 0; r < t.rows(); ++r) {
-    for (std::size_t c = 0; c < t.columns.size(); ++c) {
-      const auto code = t.codes[c][r];
-      rows[r].push_back(code == 0 ? std::string() : t.values[c][code - 1]);
-    }
+    for (std::size_t c = 0; c < t.columns.size(); ++c) rows[r].push_back(t.cell(c, r));
   }
   return rows;
 }

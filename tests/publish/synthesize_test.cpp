@@ -19,11 +19,6 @@ namespace {
 
 using Rows = std::vector<std::vector<std::string>>;
 
-std::string cell(const CategoricalTable& table, std::size_t column, std::size_t row) {
-  const std::uint32_t code = table.codes[column][row];
-  return code == 0 ? std::string() : table.values[column][code - 1];
-}
-
 // ---------------------------------------------------------------------------
 // Evaluation against hand-computed values.
 
@@ -152,12 +147,12 @@ TEST(SynthEvaluation, MatchesReferenceOnRandomTables) {
       std::map<std::vector<std::string>, std::pair<double, double>> counts;
       for (std::size_t row = 0; row < original.rows(); ++row) {
         std::vector<std::string> key;
-        for (const std::size_t column : set) key.push_back(cell(original, column, row));
+        for (const std::size_t column : set) key.push_back(original.cell(column, row));
         counts[key].first += 1;
       }
       for (std::size_t row = 0; row < synthetic.rows(); ++row) {
         std::vector<std::string> key;
-        for (const std::size_t column : set) key.push_back(cell(synthetic, column, row));
+        for (const std::size_t column : set) key.push_back(synthetic.cell(column, row));
         counts[key].second += 1;
       }
       for (const auto& [key, pair] : counts) {
@@ -262,7 +257,7 @@ TEST(Synthesis, ReproducesStructureAtLargeEpsilon) {
         const std::size_t ca = t.column(table.columns[a]);
         const std::size_t cb = t.column(table.columns[b]);
         for (std::size_t row = 0; row < t.rows(); ++row) {
-          counts[{cell(t, ca, row), cell(t, cb, row)}] += 1.0;
+          counts[{t.cell(ca, row), t.cell(cb, row)}] += 1.0;
         }
       };
       count(table, original_counts);
@@ -278,7 +273,7 @@ TEST(Synthesis, ReproducesStructureAtLargeEpsilon) {
   const std::map<std::string, std::string> language{
       {"r1", "l1"}, {"r2", "l1"}, {"r3", "l2"}, {"r4", "l3"}};
   for (std::size_t row = 0; row < synthetic.rows(); ++row) {
-    if (language.at(cell(synthetic, 0, row)) != cell(synthetic, 1, row)) ++broken;
+    if (language.at(synthetic.cell(0, row)) != synthetic.cell(1, row)) ++broken;
   }
   EXPECT_LE(static_cast<double>(broken), 0.0025 * static_cast<double>(synthetic.rows()));
   // The network links region and language.
@@ -352,8 +347,7 @@ TEST(Synthesis, RecordsAndValuesComeFromTheRelease) {
   for (std::size_t column = 0; column < synthetic.columns.size(); ++column) {
     for (std::size_t row = 0; row < synthetic.rows(); ++row) {
       const auto& domain = release.domains[column];
-      EXPECT_NE(std::find(domain.begin(), domain.end(), cell(synthetic, column, row)),
-                domain.end());
+      EXPECT_NE(std::find(domain.begin(), domain.end(), synthetic.cell(column, row)), domain.end());
     }
     // Missing is code 0, never a value of the dictionary.
     const auto& values = synthetic.values[column];
